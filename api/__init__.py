@@ -1,0 +1,1 @@
+"""Every way into callqa: the `callqa` command line and the HTTP API."""

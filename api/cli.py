@@ -1,0 +1,240 @@
+"""The `callqa` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from api.embedded import Embedded, WorkersDied
+from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
+from api.render import call_page, results_table
+from api.submit import retry as retry_call
+from api.submit import submit_file
+from store.tables import Call, CallStatus
+from store.tokens import ROLES
+from workers.logs import configure_logging
+from workers.services import Services
+from workers.settings import get_settings
+
+app = typer.Typer(help="callqa: automated QA for call-centre recordings.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+console = Console(width=None if sys.stdout.isatty() else 160)
+errors = Console(stderr=True)
+
+AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".opus", ".oga", ".m4a", ".aac", ".mp4", ".wma", ".webm", ".amr"}
+
+
+def main() -> None:
+    app()
+
+
+@app.command()
+def process(
+    paths: Annotated[list[Path], typer.Argument(help="recordings, or folders searched recursively")],
+    metadata: Annotated[Path | None, typer.Option(help="CSV: file, agent_id, team, queue, started_at, ...")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write the results as JSON")] = None,
+) -> None:
+    """Transcribe, score and route recordings, then print one row per call."""
+    settings = get_settings()
+    configure_logging(settings.log_format, "WARNING")
+    try:
+        table = read_metadata_csv(metadata) if metadata else MetadataTable()
+    except MetadataFileError as error:
+        errors.print(f"[red]error:[/] {error}")
+        raise typer.Exit(2) from error
+    files, problems = _collect(paths)
+    if not files and not problems:
+        errors.print("[red]error:[/] no recordings found in the given paths")
+        raise typer.Exit(2)
+    notes: dict[str, str] = {}
+    calls: list[Call] = []
+    with Embedded(settings) as embedded:
+        for file in files:
+            row = table.for_file(file)
+            if isinstance(row, str):
+                problems.append(f"{file}: skipped, bad metadata: {row}")
+                continue
+            submission = submit_file(embedded.services, embedded.dispatcher, file, row)
+            calls.append(submission.call)
+            if not submission.created:
+                notes[submission.call.id] = "already processed" if submission.call.status == CallStatus.SCORED else ""
+        with Progress(
+            TextColumn("[bold]processing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=errors, transient=False,
+        ) as progress:
+            task = progress.add_task("calls", total=len(calls))
+            try:
+                embedded.wait([c.id for c in calls], lambda done: progress.update(task, completed=done))
+            except WorkersDied as error:
+                errors.print(f"[red]error:[/] {error}")
+                raise typer.Exit(1) from error
+        final = [embedded.services.calls.get(c.id) or c for c in calls]
+    console.print(results_table(final, {k: v for k, v in notes.items() if v}))
+    for problem in problems:
+        errors.print(f"[red]error:[/] {problem}")
+    if json_out is not None:
+        json_out.write_text(json.dumps([_summary(c) for c in final], indent=2, default=str))
+    if problems or any(c.status == CallStatus.FAILED for c in final):
+        raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    call: Annotated[str, typer.Argument(help="call id, unique id prefix, or external id")],
+    json_out: Annotated[bool, typer.Option("--json", help="print the stored JSON instead")] = False,
+) -> None:
+    """Print a call: transcript with speakers and times, findings and score."""
+    services = Services(get_settings())
+    found = _resolve(services, call)
+    transcript = services.calls.transcript(found.id)
+    analysis = services.calls.analysis(found.id)
+    if json_out:
+        document = {
+            "call": _summary(found),
+            "transcript": transcript.data if transcript else None,
+            "analysis": analysis.data if analysis else None,
+            "routing": analysis.routing if analysis else None,
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+        return
+    console.print(call_page(found, transcript.data if transcript else None, analysis.data if analysis else None))
+
+
+@app.command()
+def retry(
+    calls: Annotated[list[str] | None, typer.Argument(help="call ids to retry")] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="retry every failed call")] = False,
+) -> None:
+    """Queue failed calls again (the embedded workers pick them up on the next `process` or `serve`)."""
+    from workers.dispatch import Dispatcher
+
+    settings = get_settings()
+    services = Services(settings)
+    targets = [_resolve(services, ref) for ref in calls or []]
+    if all_failed:
+        from store.calls import CallFilter
+
+        targets += services.calls.list(CallFilter(status=CallStatus.FAILED, limit=100_000))
+    if not targets:
+        errors.print("nothing to retry: name call ids or use --all-failed")
+        raise typer.Exit(2)
+    dispatcher = Dispatcher(settings)
+    for target in targets:
+        try:
+            retry_call(services, dispatcher, target)
+            console.print(f"queued {target.id} ({target.filename})")
+        except ValueError as error:
+            errors.print(f"[yellow]skipped:[/] {error}")
+    dispatcher.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[bool, typer.Option(help="start the embedded worker processes")] = True,
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs) with its workers."""
+    import uvicorn
+
+    from api.http.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    uvicorn.run(create_app(settings, start_workers=workers), host=host, port=port, log_config=None)
+
+
+@app.command(name="eval")
+def evaluate(
+    corpus: Annotated[Path, typer.Argument(help="a corpus folder in the shared/eval/SCHEMA.md format")],
+    out: Annotated[Path, typer.Option(help="where to write the evaluation report (JSON)")] = Path("report.json"),
+    predictions: Annotated[Path | None, typer.Option(help="folder for per-call predictions")] = None,
+    reference_text: Annotated[
+        bool, typer.Option(help="score the ground-truth utterances as the transcript (isolates detectors from ASR)")
+    ] = False,
+) -> None:
+    """Process a labelled corpus, write predictions and the SCHEMA section 7 report."""
+    from eval.run import run_evaluation
+    from eval.summary import summary_table
+
+    settings = get_settings()
+    configure_logging(settings.log_format, "WARNING")
+    report = run_evaluation(settings, corpus, out, predictions, reference_text=reference_text, console=errors)
+    console.print(summary_table(report))
+    console.print(f"report written to {out}")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help=f"one of: {', '.join(ROLES)}")],
+    name: Annotated[str, typer.Option(help="who or what uses it")] = "cli",
+    agent_id: Annotated[str | None, typer.Option(help="for role agent: the agent whose calls it may see")] = None,
+) -> None:
+    """Create a bearer token; it is printed once and only its hash is stored."""
+    services = Services(get_settings())
+    try:
+        record, plaintext = services.tokens.create(role, name, agent_id)
+    except ValueError as error:
+        errors.print(f"[red]error:[/] {error}")
+        raise typer.Exit(2) from error
+    errors.print(f"token {record.id} ({record.role}) created; store it now, it is not shown again:")
+    print(plaintext)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never their values)."""
+    for record in Services(get_settings()).tokens.list():
+        state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"
+        console.print(f"{record.id}\t{record.role}\t{record.name}\t{record.agent_id or '-'}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="the token's number from `token list`")]) -> None:
+    """Revoke a token at once."""
+    if not Services(get_settings()).tokens.revoke(token_id):
+        errors.print(f"no active token {token_id}")
+        raise typer.Exit(1)
+    console.print(f"token {token_id} revoked")
+
+
+def _collect(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    files: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(f"{path}: no such file or folder")
+    return list(dict.fromkeys(files)), problems
+
+
+def _resolve(services: Services, ref: str) -> Call:
+    try:
+        return services.calls.resolve(ref)
+    except LookupError as error:
+        errors.print(f"[red]error:[/] {error}")
+        raise typer.Exit(1) from error
+
+
+def _summary(call: Call) -> dict[str, object]:
+    return {
+        "id": call.id, "file": call.filename, "agent_id": call.agent_id, "status": call.status,
+        "failure_reason": call.failure_reason, "duration_s": call.duration_s,
+        "language": call.detected_language or call.language, "score": call.score_total,
+        "verdict": call.verdict, "routing": call.routing_queue, "reasons": call.routing_reasons,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""How calls look on a terminal: the results table of `process` and the page of `show`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from store.tables import Call
+
+
+def results_table(calls: list[Call], notes: dict[str, str] | None = None) -> Table:
+    notes = notes or {}
+    table = Table(title="callqa results", show_lines=False, expand=True)
+    for name, kwargs in (
+        ("call", {"no_wrap": True}), ("file", {"overflow": "fold"}), ("agent", {}), ("duration", {"justify": "right"}),
+        ("lang", {}), ("score", {"justify": "right"}), ("verdict", {}), ("routing", {}), ("top reasons", {"ratio": 3}),
+    ):
+        table.add_column(name, **kwargs)
+    for call in calls:
+        table.add_row(
+            call.id[:8],
+            call.filename,
+            call.agent_id or "-",
+            f"{call.duration_s:.1f}s" if call.duration_s else "-",
+            call.detected_language or call.language or "-",
+            f"{call.score_total:.0f}" if call.score_total is not None else "-",
+            _verdict(call),
+            _routing(call),
+            notes.get(call.id) or top_reasons(call),
+        )
+    return table
+
+
+def top_reasons(call: Call, limit: int = 2) -> str:
+    if call.status == "failed":
+        return call.failure_reason or "failed"
+    if call.status != "scored":
+        return call.status
+    reasons = call.routing_reasons or []
+    more = f" (+{len(reasons) - limit} more)" if len(reasons) > limit else ""
+    return "; ".join(reasons[:limit]) + more if reasons else "-"
+
+
+def _verdict(call: Call) -> Text:
+    if call.status == "failed":
+        return Text("ERROR", style="bold red")
+    if call.verdict is None:
+        return Text(call.status, style="dim")
+    return Text(call.verdict.upper(), style="bold red" if call.verdict == "fail" else "green")
+
+
+def _routing(call: Call) -> str:
+    return {"review": "review", "auto_pass": "auto-pass"}.get(call.routing_queue or "", "-")
+
+
+def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str, Any] | None) -> Group:
+    header = Table.grid(padding=(0, 2))
+    for label, value in (
+        ("call", call.id), ("file", call.filename), ("status", call.status + (f": {call.failure_reason}" if call.failure_reason else "")),
+        ("agent", " ".join(v for v in (call.agent_id, call.agent_name) if v) or "-"),
+        ("queue / team", f"{call.queue or '-'} / {call.team or '-'}"),
+        ("started", call.started_at.isoformat() if call.started_at else "-"),
+        ("duration", f"{call.duration_s:.1f} s" if call.duration_s else "-"),
+        ("language", call.detected_language or call.language or "-"),
+        ("score", f"{call.score_total:.1f} ({(call.verdict or '-').upper()})" if call.score_total is not None else "-"),
+        ("routing", f"{call.routing_queue or '-'}: {'; '.join(call.routing_reasons or []) or '-'}"),
+    ):
+        header.add_row(Text(label, style="bold"), str(value))
+    parts: list[Any] = [header]
+    if transcript is not None:
+        lines = Table(title=f"Transcript ({transcript.get('layout')}, {transcript.get('model')})", expand=True)
+        lines.add_column("time", no_wrap=True)
+        lines.add_column("speaker", no_wrap=True)
+        lines.add_column("text", ratio=1)
+        for segment in transcript.get("segments", []):
+            lines.add_row(f"{_clock(segment['start'])}-{_clock(segment['end'])}", segment["speaker"], segment["text"])
+        parts.append(lines)
+    if analysis is not None:
+        items = Table(title=f"Scorecard {analysis['score']['scorecard_id']} v{analysis['score']['scorecard_version']}", expand=True)
+        for column in ("section", "item", "result", "points", "evidence"):
+            items.add_column(column, ratio=3 if column == "evidence" else None)
+        for item in analysis["score"]["items"]:
+            items.add_row(
+                item["section"], item["label"] + (" *" if item["critical"] else ""), item["status"].upper(),
+                f"{item['points']:g}/{item['max_points']:g}", _evidence(item),
+            )
+        parts.append(items)
+        findings = [f for f in analysis["findings"] if f["kind"] in ("silence", "overtalk")]
+        if findings:
+            timing = Table(title="Silences and overtalk", expand=True)
+            timing.add_column("time", no_wrap=True)
+            timing.add_column("finding")
+            for f in findings:
+                timing.add_row(f"{_clock(f['start'])}-{_clock(f['end'])}", f"{f['kind']}: {f['detail']}")
+            parts.append(timing)
+    return Group(*parts)
+
+
+def _evidence(item: dict[str, Any]) -> str:
+    pieces = [
+        f'{_clock(e["start"])} {e.get("speaker") or ""} "{e["quote"]}" ({e["confidence"]:.2f})'.replace("  ", " ")
+        for e in item["evidence"] if e.get("quote")
+    ]
+    return "; ".join(pieces) or item.get("reason") or ""
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{rest:04.1f}"
+

@@ -1,0 +1,59 @@
+"""The data contract between ASR and everything downstream.
+
+Scoring, storage and evaluation read these types and nothing else from `asr`, so the
+transcript can be stored as JSON, re-scored years later and produced by another engine.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Speaker = Literal["agent", "customer", "unknown"]
+Layout = Literal["agent_left", "agent_right", "mono"]
+
+
+class Word(BaseModel):
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+class Segment(BaseModel):
+    speaker: Speaker
+    channel: int | None = Field(description="source channel index; None for a mono mix")
+    start: float
+    end: float
+    text: str
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    words: list[Word] = Field(default_factory=list)
+
+
+class ChannelInfo(BaseModel):
+    """What scoring needs to know about a channel to avoid blaming an agent for bad audio."""
+
+    index: int
+    speaker: Speaker
+    rms_dbfs: float
+    peak_dbfs: float
+    speech_seconds: float
+
+
+class Transcript(BaseModel):
+    language: str
+    language_probability: float = 1.0
+    duration_s: float
+    layout: Layout
+    model: str
+    asr_version: str
+    channels: list[ChannelInfo] = Field(default_factory=list)
+    segments: list[Segment] = Field(default_factory=list)
+
+    def by_speaker(self, speaker: Speaker) -> list[Segment]:
+        return [s for s in self.segments if s.speaker == speaker]
+
+    def text_of(self, speaker: Speaker) -> str:
+        return " ".join(s.text.strip() for s in self.by_speaker(speaker))

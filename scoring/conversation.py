@@ -1,0 +1,60 @@
+"""Turn-taking measures from the transcript's timing: silences and overtalk.
+
+Times come from word timestamps (segment bounds are the first and last word), which is
+what a listener hears; the audio-level measures of a later stage refine these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from asr.transcript import Segment, Speaker, Transcript
+
+
+@dataclass(frozen=True)
+class Silence:
+    start: float
+    end: float
+    before: Segment | None
+
+    @property
+    def duration(self) -> float:
+        return round(self.end - self.start, 3)
+
+
+@dataclass(frozen=True)
+class Overtalk:
+    start: float
+    end: float
+    interrupter: Speaker
+
+    @property
+    def duration(self) -> float:
+        return round(self.end - self.start, 3)
+
+
+def silences(transcript: Transcript, min_s: float) -> list[Silence]:
+    """Maximal stretches of at least `min_s` where nobody speaks, file start and end included."""
+    out: list[Silence] = []
+    cursor = 0.0
+    before: Segment | None = None
+    for segment in sorted(transcript.segments, key=lambda s: s.start):
+        if segment.start - cursor >= min_s:
+            out.append(Silence(round(cursor, 3), round(segment.start, 3), before))
+        if segment.end >= cursor:
+            cursor, before = segment.end, segment
+    if transcript.duration_s - cursor >= min_s:
+        out.append(Silence(round(cursor, 3), round(transcript.duration_s, 3), before))
+    return out
+
+
+def overtalk(transcript: Transcript, min_overlap_s: float = 0.05) -> list[Overtalk]:
+    """Every agent/customer pair of turns that overlap; needs separated speakers."""
+    out: list[Overtalk] = []
+    for agent in transcript.by_speaker("agent"):
+        for customer in transcript.by_speaker("customer"):
+            start, end = max(agent.start, customer.start), min(agent.end, customer.end)
+            if end - start > min_overlap_s:
+                interrupter: Speaker = "customer" if customer.start >= agent.start else "agent"
+                out.append(Overtalk(round(start, 3), round(end, 3), interrupter))
+    return sorted(out, key=lambda o: o.start)

@@ -1,0 +1,170 @@
+"""Apply a scorecard to a transcript: each item decided with its evidence, then the score.
+
+Rules that protect the agent: a phrase heard in an unseparated mono mix cannot be pinned on
+the agent, so a forbidden phrase there is "undecidable" (a human listens) rather than a fail;
+an item about a party whose channel produced no speech at all is undecidable too.
+"""
+
+from __future__ import annotations
+
+from asr.transcript import Transcript
+from scoring.conversation import Silence, overtalk, silences
+from scoring.phrases import PhraseHit, find_phrases
+from scoring.results import Analysis, Finding, ItemResult, ItemStatus, Score
+from scoring.scorecard import (
+    DeadAirItem,
+    PhraseAbsentItem,
+    PhrasePresentItem,
+    Scorecard,
+    Section,
+    Window,
+)
+
+UNATTRIBUTED_CONFIDENCE = 0.6
+
+
+def analyse(transcript: Transcript, card: Scorecard) -> Analysis:
+    findings = conversation_findings(transcript)
+    results = [_decide(transcript, section, item) for section, item in card.items()]
+    for result in results:
+        findings.extend(result.evidence)
+    return Analysis(findings=sorted(findings, key=lambda f: f.start), score=score(card, results))
+
+
+def conversation_findings(transcript: Transcript, min_silence_s: float = 3.0) -> list[Finding]:
+    out = [
+        Finding(kind="silence", start=s.start, end=s.end, detail=f"{s.duration:.1f} s of silence")
+        for s in silences(transcript, min_silence_s)
+    ]
+    out.extend(
+        Finding(kind="overtalk", speaker=o.interrupter, start=o.start, end=o.end,
+                detail=f"{o.interrupter} talked over the other party for {o.duration:.1f} s")
+        for o in overtalk(transcript)
+    )
+    return out
+
+
+def score(card: Scorecard, results: list[ItemResult]) -> Score:
+    decided = [r for r in results if r.status in ("pass", "fail")]
+    maximum = sum(r.max_points for r in decided)
+    total = round(100.0 * sum(r.points for r in decided) / maximum, 1) if maximum > 0 else None
+    critical_failed = any(r.critical and r.status == "fail" for r in results)
+    below_mark = total is not None and total < card.pass_mark
+    return Score(
+        scorecard_id=card.id,
+        scorecard_version=card.version,
+        total=total,
+        verdict="fail" if critical_failed or below_mark else "pass",
+        pass_mark=card.pass_mark,
+        review_margin=card.review_margin,
+        items=results,
+    )
+
+
+def _decide(
+    transcript: Transcript, section: Section, item: PhrasePresentItem | PhraseAbsentItem | DeadAirItem
+) -> ItemResult:
+    if isinstance(item, DeadAirItem):
+        status, reason, evidence = _dead_air(transcript, item)
+    elif not _has_speech(transcript, item.speaker):
+        status, reason, evidence = "undecidable", f"no {item.speaker} speech was transcribed", []
+    elif isinstance(item, PhrasePresentItem):
+        status, reason, evidence = _phrase_present(transcript, item)
+    else:
+        status, reason, evidence = _phrase_absent(transcript, item)
+    return ItemResult(
+        item_id=item.id,
+        label=item.label,
+        section=section.name,
+        status=status,
+        points=item.weight if status == "pass" else 0.0,
+        max_points=item.weight,
+        critical=item.critical,
+        reason=reason,
+        evidence=evidence,
+    )
+
+
+def _has_speech(transcript: Transcript, speaker: str) -> bool:
+    if speaker == "any":
+        return bool(transcript.segments)
+    return any(s.speaker in (speaker, "unknown") for s in transcript.segments)
+
+
+def _phrase_present(
+    transcript: Transcript, item: PhrasePresentItem
+) -> tuple[ItemStatus, str, list[Finding]]:
+    hits = find_phrases(transcript, item.phrases, item.speaker, item.window, item.min_similarity)
+    if not hits:
+        return "fail", f"not said by the {item.speaker}{_window_text(item.window)}", []
+    best = max(hits, key=lambda h: (h.attributed, h.similarity, -h.start))
+    return "pass", f"said at {best.start:.1f} s", [_hit_finding(item.id, "phrase", best)]
+
+
+def _phrase_absent(transcript: Transcript, item: PhraseAbsentItem) -> tuple[ItemStatus, str, list[Finding]]:
+    hits = find_phrases(transcript, item.phrases, item.speaker, item.window, item.min_similarity)
+    evidence = [_hit_finding(item.id, "forbidden_phrase", h) for h in hits]
+    if any(h.attributed for h in hits):
+        said = sorted({h.phrase for h in hits if h.attributed})
+        return "fail", "said: " + "; ".join(f'"{p}"' for p in said), evidence
+    if hits:
+        return "undecidable", "heard in a mono recording where the speaker is not known", evidence
+    return "pass", "", []
+
+
+def _dead_air(transcript: Transcript, item: DeadAirItem) -> tuple[ItemStatus, str, list[Finding]]:
+    evidence: list[Finding] = []
+    worst: Silence | None = None
+    for gap in silences(transcript, item.min_silence_s):
+        if gap.duration <= item.max_silence_s:
+            continue
+        announced = _announcement(transcript, gap, item)
+        detail = f"{gap.duration:.1f} s of dead air" + (
+            f', announced ("{announced.quote}")' if announced else ", not announced"
+        )
+        evidence.append(
+            Finding(kind="dead_air", item_id=item.id, start=gap.start, end=gap.end,
+                    quote=announced.quote if announced else "", detail=detail,
+                    speaker=gap.before.speaker if gap.before else None)
+        )
+        if announced is None and (worst is None or gap.duration > worst.duration):
+            worst = gap
+    if worst is not None:
+        return "fail", f"{worst.duration:.0f} s of unannounced dead air at {worst.start:.0f} s", evidence
+    return "pass", "", evidence
+
+
+def _announcement(transcript: Transcript, gap: Silence, item: DeadAirItem) -> PhraseHit | None:
+    """Was the wait announced in the turns just before it (by either party)?"""
+    if not item.announce_phrases:
+        return None
+    window = Window()
+    recent = [s for s in transcript.segments if s.end <= gap.start + 0.01][-2:]
+    scoped = transcript.model_copy(update={"segments": recent})
+    hits = find_phrases(scoped, item.announce_phrases, "any", window, item.min_similarity)
+    return max(hits, key=lambda h: h.similarity) if hits else None
+
+
+def _hit_finding(item_id: str, kind: str, hit: PhraseHit) -> Finding:
+    confidence = hit.similarity / 100.0
+    if not hit.attributed:
+        confidence *= UNATTRIBUTED_CONFIDENCE
+    return Finding(
+        kind=kind,
+        item_id=item_id,
+        speaker=hit.segment.speaker,
+        start=hit.start,
+        end=hit.end,
+        quote=hit.quote,
+        matched=hit.phrase,
+        confidence=round(confidence, 3),
+        detail=f'matched "{hit.phrase}" ({hit.similarity:.0f}%)',
+    )
+
+
+def _window_text(window: Window) -> str:
+    if window.first_s is not None:
+        return f" in the first {window.first_s:g} s"
+    if window.last_s is not None:
+        return f" in the last {window.last_s:g} s"
+    return ""

@@ -1,0 +1,109 @@
+"""Fuzzy phrase spotting in a transcript, with the time range and quote of each hit.
+
+Whisper misspells names and drops small words, so exact matching misses real greetings;
+rapidfuzz's partial alignment finds the phrase inside a longer utterance and tells where,
+which lets the finding quote exactly the words that matched and their times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from asr.transcript import Segment, Transcript
+from scoring.scorecard import SpeakerScope, Window
+from scoring.text import has_han, normalise
+
+
+@dataclass(frozen=True)
+class PhraseHit:
+    phrase: str
+    segment: Segment
+    start: float
+    end: float
+    quote: str
+    similarity: float
+
+    @property
+    def attributed(self) -> bool:
+        """False when the words come from an unseparated mono mix: we know what, not who."""
+        return self.segment.speaker != "unknown"
+
+
+def find_phrases(
+    transcript: Transcript,
+    phrases: list[str],
+    speaker: SpeakerScope,
+    window: Window,
+    min_similarity: float,
+) -> list[PhraseHit]:
+    """Best hit per segment, above `min_similarity`, inside the speaker and time scope."""
+    targets = [(p, normalise(p)) for p in phrases]
+    hits: list[PhraseHit] = []
+    for segment in _in_scope(transcript, speaker):
+        best = _best_in_segment(segment, targets)
+        if best is not None and best.similarity >= min_similarity and _in_window(best, window, transcript):
+            hits.append(best)
+    return hits
+
+
+def _in_scope(transcript: Transcript, speaker: SpeakerScope) -> list[Segment]:
+    if speaker == "any":
+        return list(transcript.segments)
+    return [s for s in transcript.segments if s.speaker in (speaker, "unknown")]
+
+
+def _in_window(hit: PhraseHit, window: Window, transcript: Transcript) -> bool:
+    if window.first_s is not None and hit.start > window.first_s:
+        return False
+    return not (window.last_s is not None and hit.end < transcript.duration_s - window.last_s)
+
+
+def _best_in_segment(segment: Segment, targets: list[tuple[str, str]]) -> PhraseHit | None:
+    tokens, text = _tokens(segment)
+    if not text:
+        return None
+    best: PhraseHit | None = None
+    for phrase, wanted in targets:
+        if not wanted:
+            continue
+        alignment = fuzz.partial_ratio_alignment(wanted, text)
+        if alignment is None or (best is not None and alignment.score <= best.similarity):
+            continue
+        start, end, quote = _span(tokens, alignment.dest_start, alignment.dest_end, segment)
+        best = PhraseHit(phrase, segment, start, end, quote, round(float(alignment.score), 1))
+    return best
+
+
+Token = tuple[str, float, float, int]
+
+
+def _tokens(segment: Segment) -> tuple[list[Token], str]:
+    """Normalised words with their times and character offsets in the joined text.
+
+    Han characters are joined without a space, so Chinese phrases match character by character.
+    """
+    words = [(normalise(w.text), w.start, w.end) for w in segment.words] or [
+        (normalise(segment.text), segment.start, segment.end)
+    ]
+    tokens: list[Token] = []
+    text = ""
+    for word, start, end in words:
+        if not word:
+            continue
+        if text and not (has_han(text[-1]) and has_han(word[0])):
+            text += " "
+        tokens.append((word, start, end, len(text)))
+        text += word
+    return tokens, text
+
+
+def _span(tokens: list[Token], char_start: int, char_end: int, segment: Segment) -> tuple[float, float, str]:
+    chosen = [t for t in tokens if t[3] + len(t[0]) > char_start and t[3] < char_end]
+    if not chosen:
+        return segment.start, segment.end, segment.text
+    quote = ""
+    for word, *_ in chosen:
+        quote += word if not quote or (has_han(quote[-1]) and has_han(word[0])) else " " + word
+    return chosen[0][1], chosen[-1][2], quote

@@ -1,0 +1,155 @@
+"""Versioned scorecards: the YAML schema, and loading that never crashes the service.
+
+A malformed card is reported as `file:line: field: problem` for every problem at once, so
+the person editing it can fix it in one pass; the service keeps running on the cards it has.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SpeakerScope = Literal["agent", "customer", "any"]
+
+
+class ScorecardError(ValueError):
+    """The card is not valid; the message lists each problem with its line."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Window(_Strict):
+    """Where in the call a phrase must fall: within the first or the last N seconds."""
+
+    first_s: float | None = Field(default=None, gt=0)
+    last_s: float | None = Field(default=None, gt=0)
+
+
+class _Item(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    weight: float = Field(ge=0)
+    critical: bool = False
+    description: str = ""
+
+
+class PhrasePresentItem(_Item):
+    """Passes when the speaker says one of the phrases (fuzzy, tolerant of ASR errors)."""
+
+    detector: Literal["phrase_present"]
+    phrases: list[str] = Field(min_length=1)
+    speaker: SpeakerScope = "agent"
+    window: Window = Field(default_factory=Window)
+    min_similarity: float = Field(default=85, ge=50, le=100)
+
+
+class PhraseAbsentItem(_Item):
+    """Fails when the speaker says any of the phrases: forbidden language."""
+
+    detector: Literal["phrase_absent"]
+    phrases: list[str] = Field(min_length=1)
+    speaker: SpeakerScope = "agent"
+    window: Window = Field(default_factory=Window)
+    min_similarity: float = Field(default=90, ge=50, le=100)
+
+
+class DeadAirItem(_Item):
+    """Fails on a silence longer than `max_silence_s` that nobody announced."""
+
+    detector: Literal["dead_air"]
+    max_silence_s: float = Field(default=20.0, gt=0)
+    min_silence_s: float = Field(default=3.0, gt=0)
+    announce_phrases: list[str] = Field(default_factory=list)
+    min_similarity: float = Field(default=80, ge=50, le=100)
+
+
+Item = Annotated[PhrasePresentItem | PhraseAbsentItem | DeadAirItem, Field(discriminator="detector")]
+
+
+class Section(_Strict):
+    name: str
+    items: list[Item] = Field(min_length=1)
+
+
+class Scorecard(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    version: int = Field(ge=1)
+    name: str
+    language: str
+    description: str = ""
+    pass_mark: float = Field(default=80, ge=0, le=100)
+    review_margin: float = Field(default=10, ge=0, le=100)
+    sections: list[Section] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _weights_and_ids(self) -> Scorecard:
+        ids = [item.id for section in self.sections for item in section.items]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"item ids must be unique, repeated: {', '.join(duplicates)}")
+        total = sum(item.weight for section in self.sections for item in section.items)
+        if abs(total - 100) > 1e-6:
+            raise ValueError(f"item weights must total 100, they total {total:g}")
+        return self
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def items(self) -> list[tuple[Section, PhrasePresentItem | PhraseAbsentItem | DeadAirItem]]:
+        return [(section, item) for section in self.sections for item in section.items]
+
+
+def load_scorecard(path: Path) -> Scorecard:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScorecardError(f"{path}: cannot read scorecard: {error}") from error
+    return parse_scorecard(text, str(path))
+
+
+def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        raise ScorecardError(f"{where}: invalid YAML: {getattr(error, 'problem', error)}") from error
+    if not isinstance(data, dict):
+        raise ScorecardError(f"{source}:1: a scorecard must be a mapping with id, version, sections")
+    try:
+        return Scorecard.model_validate(data)
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            loc = [p for p in problem["loc"] if not _is_union_tag(p)]
+            field = ".".join(str(p) for p in loc) or "(card)"
+            line = _line_of(root, loc)
+            lines.append(f"{source}:{line}: {field}: {problem['msg']}")
+        raise ScorecardError("\n".join(lines)) from error
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and part in ("phrase_present", "phrase_absent", "dead_air")
+
+
+def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:
+    """The line of the deepest YAML node the error path reaches (1-based)."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line

@@ -1,0 +1,233 @@
+"""The call repository: every read and write of a call's row, transcript and analysis.
+
+A call is registered (audio stored, row written) before any processing, and every later step
+is a status transition on that row, so nothing submitted is ever lost and every failure is
+visible with its reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.blobs import BlobStore, StoredBlob
+from store.metadata import CallMetadata
+from store.tables import AnalysisRow, Call, CallStatus, TranscriptRow, utcnow
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    call: Call
+    created: bool
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    agent_id: str | None = None
+    status: str | None = None
+    verdict: str | None = None
+    routing_queue: str | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class CallRepository:
+    def __init__(self, sessions: sessionmaker[Session], blobs: BlobStore) -> None:
+        self.sessions = sessions
+        self.blobs = blobs
+
+    # -- ingest ---------------------------------------------------------------------------------
+    def ingest_file(self, source: Path, metadata: CallMetadata, max_bytes: int | None = None) -> IngestResult:
+        return self._register(self.blobs.put_file(source, max_bytes), source.name, metadata)
+
+    def ingest_chunks(
+        self, chunks: Iterable[bytes], filename: str, metadata: CallMetadata, max_bytes: int | None = None
+    ) -> IngestResult:
+        return self._register(self.blobs.put_chunks(chunks, Path(filename).suffix, max_bytes), filename, metadata)
+
+    def _register(self, blob: StoredBlob, filename: str, metadata: CallMetadata) -> IngestResult:
+        existing = self.by_sha256(blob.sha256)
+        if existing is not None:
+            return IngestResult(existing, created=False)
+        call = Call(
+            id=uuid.uuid4().hex,
+            sha256=blob.sha256,
+            audio_key=blob.key,
+            filename=filename,
+            size_bytes=blob.size_bytes,
+            status=CallStatus.RECEIVED,
+            attempts=0,
+            **metadata.model_dump(),
+        )
+        try:
+            with self.sessions.begin() as session:
+                session.add(call)
+        except IntegrityError:
+            raced = self.by_sha256(blob.sha256)
+            if raced is None:
+                raise
+            return IngestResult(raced, created=False)
+        return IngestResult(call, created=True)
+
+    def audio_path(self, call: Call) -> Path:
+        return self.blobs.path(call.audio_key)
+
+    # -- reads ----------------------------------------------------------------------------------
+    def get(self, call_id: str) -> Call | None:
+        with self.sessions() as session:
+            return session.get(Call, call_id)
+
+    def by_sha256(self, sha256: str) -> Call | None:
+        with self.sessions() as session:
+            return session.scalars(select(Call).where(Call.sha256 == sha256)).first()
+
+    def resolve(self, ref: str) -> Call:
+        """A call id, a unique id prefix (6+ characters) or an external id."""
+        with self.sessions() as session:
+            call = session.get(Call, ref)
+            if call is not None:
+                return call
+            matches: Sequence[Call] = session.scalars(
+                select(Call).where(or_(Call.external_id == ref, Call.id.startswith(ref) if len(ref) >= 6 else False))
+                .limit(2)
+            ).all()
+        if len(matches) == 1:
+            return matches[0]
+        raise LookupError(f"no call matches {ref!r}" if not matches else f"{ref!r} matches several calls")
+
+    def list(self, filters: CallFilter) -> list[Call]:
+        query: Select[tuple[Call]] = select(Call)
+        for column, value in (
+            (Call.agent_id, filters.agent_id),
+            (Call.status, filters.status),
+            (Call.verdict, filters.verdict),
+            (Call.routing_queue, filters.routing_queue),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if filters.started_from is not None:
+            query = query.where(Call.started_at >= filters.started_from)
+        if filters.started_to is not None:
+            query = query.where(Call.started_at < filters.started_to)
+        query = query.order_by(Call.created_at.desc(), Call.id).limit(filters.limit).offset(filters.offset)
+        with self.sessions() as session:
+            return list(session.scalars(query).all())
+
+    def review_queue(self, limit: int = 100, agent_id: str | None = None) -> list[Call]:
+        query = select(Call).where(Call.routing_queue == "review", Call.status == CallStatus.SCORED)
+        if agent_id is not None:
+            query = query.where(Call.agent_id == agent_id)
+        query = query.order_by(Call.routing_priority.desc(), Call.score_total.asc(), Call.created_at).limit(limit)
+        with self.sessions() as session:
+            return list(session.scalars(query).all())
+
+    def counts_by_status(self, ids: Iterable[str]) -> dict[str, int]:
+        id_list = list(ids)
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Call.status, func.count()).where(Call.id.in_(id_list)).group_by(Call.status)
+            ).all()
+        return {status: int(count) for status, count in rows}
+
+    def unfinished(self) -> list[Call]:
+        with self.sessions() as session:
+            return list(session.scalars(select(Call).where(Call.status.in_(CallStatus.UNFINISHED))).all())
+
+    def transcript(self, call_id: str) -> TranscriptRow | None:
+        with self.sessions() as session:
+            return session.get(TranscriptRow, call_id)
+
+    def analysis(self, call_id: str) -> AnalysisRow | None:
+        with self.sessions() as session:
+            return session.scalars(
+                select(AnalysisRow).where(AnalysisRow.call_id == call_id, AnalysisRow.current.is_(True))
+                .order_by(AnalysisRow.id.desc())
+            ).first()
+
+    # -- transitions ----------------------------------------------------------------------------
+    def start_stage(self, call_id: str, status: str) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Call).where(Call.id == call_id)
+                .values(status=status, failure_reason=None, updated_at=utcnow())
+            )
+
+    def record_audio(
+        self, call_id: str, audio_format: str, sample_rate: int, channels: int, duration_s: float
+    ) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Call).where(Call.id == call_id).values(
+                    audio_format=audio_format, sample_rate=sample_rate, channels=channels,
+                    duration_s=round(duration_s, 3), updated_at=utcnow(),
+                )
+            )
+
+    def fail(self, call_id: str, reason: str) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Call).where(Call.id == call_id)
+                .values(status=CallStatus.FAILED, failure_reason=reason[:4000], updated_at=utcnow())
+            )
+
+    def begin_attempt(self, call_id: str) -> int:
+        with self.sessions.begin() as session:
+            call = session.get(Call, call_id, with_for_update=True)
+            if call is None:
+                raise LookupError(f"no call {call_id}")
+            call.attempts += 1
+            return call.attempts
+
+    def reset_for_retry(self, call_id: str) -> Call:
+        """Failed or stuck calls go back to `received`; what was already done is kept."""
+        with self.sessions.begin() as session:
+            call = session.get(Call, call_id)
+            if call is None:
+                raise LookupError(f"no call {call_id}")
+            if call.status == CallStatus.SCORED:
+                raise ValueError(f"call {call_id} is already scored; use rescore to score it again")
+            call.status = CallStatus.RECEIVED
+            call.failure_reason = None
+            call.updated_at = utcnow()
+            return call
+
+    def save_transcript(self, call_id: str, asr_version: str, data: dict[str, Any], language: str) -> None:
+        with self.sessions.begin() as session:
+            row = session.get(TranscriptRow, call_id)
+            if row is None:
+                session.add(TranscriptRow(call_id=call_id, asr_version=asr_version, data=data))
+            else:
+                row.asr_version, row.data, row.created_at = asr_version, data, utcnow()
+            session.execute(
+                update(Call).where(Call.id == call_id)
+                .values(detected_language=language, status=CallStatus.ANALYZING, updated_at=utcnow())
+            )
+
+    def save_analysis(
+        self,
+        call_id: str,
+        scorecard_key: str,
+        data: dict[str, Any],
+        routing: dict[str, Any],
+        summary: dict[str, Any],
+    ) -> None:
+        """`summary` fills the call's searchable columns: score_total, verdict, routing_*."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(AnalysisRow).where(AnalysisRow.call_id == call_id).values(current=False)
+            )
+            session.add(AnalysisRow(call_id=call_id, scorecard_key=scorecard_key, data=data, routing=routing))
+            session.execute(
+                update(Call).where(Call.id == call_id)
+                .values(status=CallStatus.SCORED, failure_reason=None, updated_at=utcnow(), **summary)
+            )

@@ -1,0 +1,104 @@
+"""The schema. Changed only through an Alembic migration in `store/migrations/versions`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, datetime: DateTime(timezone=True)}
+
+
+class CallStatus:
+    RECEIVED = "received"
+    TRANSCRIBING = "transcribing"
+    ANALYZING = "analyzing"
+    SCORED = "scored"
+    FAILED = "failed"
+
+    ALL = (RECEIVED, TRANSCRIBING, ANALYZING, SCORED, FAILED)
+    UNFINISHED = (RECEIVED, TRANSCRIBING, ANALYZING)
+
+
+class Call(Base):
+    __tablename__ = "calls"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    audio_key: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(500))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    audio_format: Mapped[str | None] = mapped_column(String(40))
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+    channels: Mapped[int | None] = mapped_column(Integer)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+
+    agent_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    agent_name: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(100))
+    queue: Mapped[str | None] = mapped_column(String(100))
+    direction: Mapped[str | None] = mapped_column(String(20))
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(index=True)
+    language: Mapped[str | None] = mapped_column(String(10))
+
+    status: Mapped[str] = mapped_column(String(20), index=True, default=CallStatus.RECEIVED)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    detected_language: Mapped[str | None] = mapped_column(String(10))
+    score_total: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str | None] = mapped_column(String(10), index=True)
+    routing_queue: Mapped[str | None] = mapped_column(String(20), index=True)
+    routing_priority: Mapped[float | None] = mapped_column(Float)
+    routing_reasons: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+class TranscriptRow(Base):
+    """One transcript per call; `asr_version` says which engine settings produced it."""
+
+    __tablename__ = "transcripts"
+
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    asr_version: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnalysisRow(Base):
+    """Findings, score and routing of a call against one scorecard version; history is kept."""
+
+    __tablename__ = "analyses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    scorecard_key: Mapped[str] = mapped_column(String(200))
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    routing: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    """Only the sha256 of a token is stored: a leaked database does not leak credentials."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    agent_id: Mapped[str | None] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,57 @@
+"""API bearer tokens: created by an administrator on the command line, checked on every request."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Literal, get_args
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.tables import ApiToken, utcnow
+
+Role = Literal["admin", "inspector", "supervisor", "trainer", "agent"]
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def create(self, role: str, name: str, agent_id: str | None = None) -> tuple[ApiToken, str]:
+        """Returns the record and the plaintext token, which is shown once and never stored."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        if role == "agent" and not agent_id:
+            raise ValueError("an agent token needs --agent-id: agents see only their own calls")
+        plaintext = "cqa_" + secrets.token_urlsafe(32)
+        record = ApiToken(name=name, role=role, agent_id=agent_id, token_hash=_hash(plaintext))
+        with self.sessions.begin() as session:
+            session.add(record)
+        return record, plaintext
+
+    def authenticate(self, plaintext: str) -> ApiToken | None:
+        with self.sessions.begin() as session:
+            record = session.scalars(
+                select(ApiToken).where(ApiToken.token_hash == _hash(plaintext), ApiToken.revoked_at.is_(None))
+            ).first()
+            if record is not None:
+                record.last_used_at = utcnow()
+            return record
+
+    def list(self) -> list[ApiToken]:
+        with self.sessions() as session:
+            return list(session.scalars(select(ApiToken).order_by(ApiToken.id)).all())
+
+    def revoke(self, token_id: int) -> bool:
+        with self.sessions.begin() as session:
+            result = session.execute(
+                update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+            return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,44 @@
+"""The Celery application: `celery -A workers worker -Q asr` (GPU hosts), `-Q analysis` (CPU hosts).
+
+Tasks are acknowledged only after they finish, and requeued if the worker dies, so a call
+is never dropped; the stages themselves are idempotent, so a redelivery is harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from workers.settings import Settings, get_settings
+from workers.sqlite_broker import SCHEME as SQLITE_BROKER
+
+ASR_QUEUE = "asr"
+ANALYSIS_QUEUE = "analysis"
+
+
+def create_celery(settings: Settings) -> Celery:
+    broker = settings.resolved_broker_url
+    transport_options: dict[str, Any] = {"visibility_timeout": 4 * 3600}
+    if broker.startswith(SQLITE_BROKER):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        transport_options = {}
+    app = Celery("callqa", broker=broker, include=["workers.tasks"])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_default_queue=ASR_QUEUE,
+        task_routes={"callqa.transcribe": {"queue": ASR_QUEUE}, "callqa.analyse": {"queue": ANALYSIS_QUEUE}},
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        task_serializer="json",
+        accept_content=["json"],
+    )
+    return app
+
+
+app = create_celery(get_settings())

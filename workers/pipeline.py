@@ -1,0 +1,109 @@
+"""The two stages of a call, as plain functions over `Services`; Celery tasks only call these.
+
+Each stage is idempotent: a scored call is left alone, and a transcript made with the same
+ASR settings is reused, so a redelivered task (worker killed mid-call) redoes at most the
+stage it was in. Anything that goes wrong ends as `failed` with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+
+from asr.decode import decode
+from asr.errors import AudioError, ModelFileError
+from asr.transcript import Transcript
+from scoring.evaluate import analyse
+from scoring.routing import route
+from scoring.scorecard import Scorecard
+from store.tables import Call, CallStatus
+from workers.services import Services
+
+log = structlog.get_logger("callqa.pipeline")
+
+
+def transcribe_stage(services: Services, call_id: str) -> bool:
+    """True when the call is ready for analysis."""
+    repo = services.calls
+    call = repo.get(call_id)
+    if call is None:
+        log.warning("unknown call", call_id=call_id)
+        return False
+    if call.status in (CallStatus.SCORED, CallStatus.FAILED):
+        return False
+    options = services.settings.asr_options()
+    stored = repo.transcript(call_id)
+    if stored is not None and stored.asr_version == options.version:
+        return True
+    repo.start_stage(call_id, CallStatus.TRANSCRIBING)
+    attempt = repo.begin_attempt(call_id)
+    started = time.perf_counter()
+    try:
+        audio = decode(repo.audio_path(call), services.settings.max_audio_minutes * 60, call.filename)
+        repo.record_audio(call_id, audio.info.format, audio.info.sample_rate, audio.info.channels,
+                          audio.duration_s)
+        queue = services.settings.queue(call.queue)
+        transcript = services.transcriber.transcribe(
+            audio, agent_side=queue.agent_channel, language=call.language or queue.language
+        )
+    except AudioError as error:
+        repo.fail(call_id, f"audio: {error}")
+        log.info("call failed", call_id=call_id, reason=str(error))
+        return False
+    except ModelFileError as error:
+        repo.fail(call_id, f"ASR model: {error}")
+        log.error("model files", call_id=call_id, reason=str(error))
+        return False
+    except Exception as error:
+        repo.fail(call_id, f"internal error while transcribing ({type(error).__name__}: {error}); retry it")
+        log.exception("transcription crashed", call_id=call_id)
+        return False
+    repo.save_transcript(call_id, options.version, transcript.model_dump(mode="json"), transcript.language)
+    log.info("transcribed", call_id=call_id, attempt=attempt, audio_s=round(audio.duration_s, 1),
+             wall_s=round(time.perf_counter() - started, 2), language=transcript.language)
+    return True
+
+
+def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = None) -> bool:
+    """Score a transcribed call; also the whole of a re-score (no re-transcription)."""
+    repo = services.calls
+    call = repo.get(call_id)
+    stored = repo.transcript(call_id)
+    if call is None or stored is None:
+        log.warning("nothing to analyse", call_id=call_id)
+        return False
+    try:
+        transcript = Transcript.model_validate(stored.data)
+        card = choose_scorecard(services, call, transcript.language, scorecard_ref)
+        analysis = analyse(transcript, card)
+        decision = route(call_id, analysis.score, services.settings.audit_rate)
+    except Exception as error:
+        repo.fail(call_id, f"internal error while scoring ({type(error).__name__}: {error}); retry it")
+        log.exception("analysis crashed", call_id=call_id)
+        return False
+    repo.save_analysis(
+        call_id,
+        card.key,
+        analysis.model_dump(mode="json"),
+        decision.model_dump(mode="json"),
+        {
+            "score_total": analysis.score.total,
+            "verdict": analysis.score.verdict,
+            "routing_queue": decision.queue,
+            "routing_priority": decision.priority,
+            "routing_reasons": decision.reasons,
+        },
+    )
+    log.info("scored", call_id=call_id, scorecard=card.key, score=analysis.score.total,
+             verdict=analysis.score.verdict, routing=decision.queue)
+    return True
+
+
+def choose_scorecard(services: Services, call: Call, language: str, ref: str | None = None) -> Scorecard:
+    """Explicit choice, else the queue's card, else the default card for the call's language."""
+    settings = services.settings
+    chosen = ref or settings.queue(call.queue).scorecard
+    if chosen is None:
+        chosen = settings.scorecard_zh if language == "zh" else settings.scorecard_en
+    return services.scorecards.get(chosen)

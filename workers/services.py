@@ -1,0 +1,45 @@
+"""The objects a process needs to work on calls, built once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from asr.transcriber import Transcriber
+from scoring.catalog import ScorecardCatalog
+from store.blobs import BlobStore
+from store.calls import CallRepository
+from store.db import make_engine, migrate, session_factory
+from store.tokens import TokenStore
+from workers.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.settings.resolved_database_url)
+        migrate(self.engine)
+
+    @cached_property
+    def calls(self) -> CallRepository:
+        return CallRepository(session_factory(self.engine), BlobStore(self.settings.resolved_audio_dir))
+
+    @cached_property
+    def tokens(self) -> TokenStore:
+        return TokenStore(session_factory(self.engine))
+
+    @cached_property
+    def scorecards(self) -> ScorecardCatalog:
+        return ScorecardCatalog.load(self.settings.scorecard_dir)
+
+    @cached_property
+    def transcriber(self) -> Transcriber:
+        return Transcriber(self.settings.asr_options())
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,134 @@
+"""All configuration, from `CALLQA_*` environment variables (or a `.env` / YAML file).
+
+The embedded default needs nothing set: SQLite files and a serverless broker under
+`CALLQA_DATA_DIR`. Scale-out changes only URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from asr.transcriber import AsrOptions
+
+
+class QueueSettings(BaseModel):
+    """Per call-centre queue: what is spoken there, how the recorder wires channels, which card."""
+
+    language: Literal["en", "zh"] | None = None
+    agent_channel: Literal["left", "right"] = "left"
+    scorecard: str | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CALLQA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=Path("callqa-data"), description="SQLite files, audio and model cache")
+    database_url: str | None = Field(default=None, description="default: SQLite in data_dir")
+    broker_url: str | None = Field(default=None, description="default: serverless SQLite broker in data_dir")
+    audio_dir: Path | None = Field(default=None, description="default: data_dir/audio")
+
+    asr_model_en: str = "tiny.en"
+    asr_model_multilingual: str = "base"
+    asr_device: Literal["cpu", "cuda", "auto"] = "cpu"
+    asr_compute_type: str = "int8"
+    asr_cpu_threads: int = Field(default=2, ge=1)
+    asr_beam_size: int = Field(default=1, ge=1, le=10)
+    asr_vad: bool = True
+
+    default_language: Literal["en", "zh"] | None = None
+    default_agent_channel: Literal["left", "right"] = "left"
+    queues: dict[str, QueueSettings] = Field(default_factory=dict)
+    scorecard_dir: Path | None = None
+    scorecard_en: str = "generic-en"
+    scorecard_zh: str = "generic-zh"
+
+    audit_rate: float = Field(default=0.05, ge=0, le=1)
+    max_upload_mb: float = Field(default=500, gt=0)
+    max_audio_minutes: float = Field(default=240, gt=0)
+    worker_concurrency: int = Field(default=1, ge=1)
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """`CALLQA_CONFIG_FILE=callqa.yaml` adds a YAML file below the environment in priority."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        config_file = os.environ.get("CALLQA_CONFIG_FILE")
+        if config_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'callqa.db').resolve()}"
+
+    @property
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or f"callqa-sqlite+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
+
+    @property
+    def resolved_audio_dir(self) -> Path:
+        return (self.audio_dir or self.data_dir / "audio").resolve()
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1_000_000)
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as `CALLQA_*` variables, for worker processes started from this one."""
+        values = self.model_dump(mode="json")
+        values.update(
+            data_dir=str(self.data_dir.resolve()),
+            database_url=self.resolved_database_url,
+            broker_url=self.resolved_broker_url,
+            audio_dir=str(self.resolved_audio_dir),
+        )
+        return {
+            f"CALLQA_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
+            for name, value in values.items()
+            if value is not None
+        }
+
+    def queue(self, name: str | None) -> QueueSettings:
+        configured = self.queues.get(name or "")
+        if configured is not None:
+            return configured
+        return QueueSettings(language=self.default_language, agent_channel=self.default_agent_channel)
+
+    def asr_options(self) -> AsrOptions:
+        return AsrOptions(
+            model_english=self.asr_model_en,
+            model_multilingual=self.asr_model_multilingual,
+            device=self.asr_device,
+            compute_type=self.asr_compute_type,
+            cpu_threads=self.asr_cpu_threads,
+            beam_size=self.asr_beam_size,
+            vad_filter=self.asr_vad,
+            cache_dir=(self.data_dir / "models").resolve(),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
