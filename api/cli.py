@@ -11,25 +11,41 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api.embedded import Embedded, WorkersDied
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
 from api.render import call_page, results_table
-from api.submit import retry as retry_call
-from api.submit import submit_file
 from store.tables import Call, CallStatus
 from store.tokens import ROLES
+from workers.embedded import Embedded, WorkersDied
+from workers.intake import retry as retry_call
+from workers.intake import submit_file
 from workers.logs import configure_logging
 from workers.services import Services
 from workers.settings import get_settings
 
-app = typer.Typer(help="callqa: automated QA for call-centre recordings.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="callqa: automated QA for call-centre recordings.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
-AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".opus", ".oga", ".m4a", ".aac", ".mp4", ".wma", ".webm", ".amr"}
+AUDIO_SUFFIXES = {
+    ".wav",
+    ".mp3",
+    ".flac",
+    ".ogg",
+    ".opus",
+    ".oga",
+    ".m4a",
+    ".aac",
+    ".mp4",
+    ".wma",
+    ".webm",
+    ".amr",
+}
 
 
 def main() -> None:
@@ -39,7 +55,9 @@ def main() -> None:
 @app.command()
 def process(
     paths: Annotated[list[Path], typer.Argument(help="recordings, or folders searched recursively")],
-    metadata: Annotated[Path | None, typer.Option(help="CSV: file, agent_id, team, queue, started_at, ...")] = None,
+    metadata: Annotated[
+        Path | None, typer.Option(help="CSV: file, agent_id, team, queue, started_at, ...")
+    ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the results as JSON")] = None,
 ) -> None:
     """Transcribe, score and route recordings, then print one row per call."""
@@ -65,10 +83,16 @@ def process(
             submission = submit_file(embedded.services, embedded.dispatcher, file, row)
             calls.append(submission.call)
             if not submission.created:
-                notes[submission.call.id] = "already processed" if submission.call.status == CallStatus.SCORED else ""
+                notes[submission.call.id] = (
+                    "already processed" if submission.call.status == CallStatus.SCORED else ""
+                )
         with Progress(
-            TextColumn("[bold]processing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=errors, transient=False,
+            TextColumn("[bold]processing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=errors,
+            transient=False,
         ) as progress:
             task = progress.add_task("calls", total=len(calls))
             try:
@@ -105,7 +129,9 @@ def show(
         }
         print(json.dumps(document, indent=2, ensure_ascii=False, default=str))
         return
-    console.print(call_page(found, transcript.data if transcript else None, analysis.data if analysis else None))
+    console.print(
+        call_page(found, transcript.data if transcript else None, analysis.data if analysis else None)
+    )
 
 
 @app.command()
@@ -122,7 +148,7 @@ def retry(
     if all_failed:
         from store.calls import CallFilter
 
-        targets += services.calls.list(CallFilter(status=CallStatus.FAILED, limit=100_000))
+        targets += services.calls.search(CallFilter(status=CallStatus.FAILED, limit=100_000))
     if not targets:
         errors.print("nothing to retry: name call ids or use --all-failed")
         raise typer.Exit(2)
@@ -155,10 +181,15 @@ def serve(
 @app.command(name="eval")
 def evaluate(
     corpus: Annotated[Path, typer.Argument(help="a corpus folder in the shared/eval/SCHEMA.md format")],
-    out: Annotated[Path, typer.Option(help="where to write the evaluation report (JSON)")] = Path("report.json"),
+    out: Annotated[Path, typer.Option(help="where to write the evaluation report (JSON)")] = Path(
+        "report.json"
+    ),
     predictions: Annotated[Path | None, typer.Option(help="folder for per-call predictions")] = None,
     reference_text: Annotated[
-        bool, typer.Option(help="score the ground-truth utterances as the transcript (isolates detectors from ASR)")
+        bool,
+        typer.Option(
+            help="score the ground-truth utterances as the transcript (isolates detectors from ASR)"
+        ),
     ] = False,
 ) -> None:
     """Process a labelled corpus, write predictions and the SCHEMA section 7 report."""
@@ -176,7 +207,9 @@ def evaluate(
 def token_create(
     role: Annotated[str, typer.Option(help=f"one of: {', '.join(ROLES)}")],
     name: Annotated[str, typer.Option(help="who or what uses it")] = "cli",
-    agent_id: Annotated[str | None, typer.Option(help="for role agent: the agent whose calls it may see")] = None,
+    agent_id: Annotated[
+        str | None, typer.Option(help="for role agent: the agent whose calls it may see")
+    ] = None,
 ) -> None:
     """Create a bearer token; it is printed once and only its hash is stored."""
     services = Services(get_settings())
@@ -192,13 +225,15 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never their values)."""
-    for record in Services(get_settings()).tokens.list():
+    for record in Services(get_settings()).tokens.all():
         state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"
         console.print(f"{record.id}\t{record.role}\t{record.name}\t{record.agent_id or '-'}\t{state}")
 
 
 @token_app.command("revoke")
-def token_revoke(token_id: Annotated[int, typer.Argument(help="the token's number from `token list`")]) -> None:
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="the token's number from `token list`")],
+) -> None:
     """Revoke a token at once."""
     if not Services(get_settings()).tokens.revoke(token_id):
         errors.print(f"no active token {token_id}")
@@ -211,7 +246,9 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[str]]:
     problems: list[str] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES))
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+            )
         elif path.is_file():
             files.append(path)
         else:
@@ -229,12 +266,19 @@ def _resolve(services: Services, ref: str) -> Call:
 
 def _summary(call: Call) -> dict[str, object]:
     return {
-        "id": call.id, "file": call.filename, "agent_id": call.agent_id, "status": call.status,
-        "failure_reason": call.failure_reason, "duration_s": call.duration_s,
-        "language": call.detected_language or call.language, "score": call.score_total,
-        "verdict": call.verdict, "routing": call.routing_queue, "reasons": call.routing_reasons,
+        "id": call.id,
+        "file": call.filename,
+        "agent_id": call.agent_id,
+        "status": call.status,
+        "failure_reason": call.failure_reason,
+        "duration_s": call.duration_s,
+        "language": call.detected_language or call.language,
+        "score": call.score_total,
+        "verdict": call.verdict,
+        "routing": call.routing_queue,
+        "reasons": call.routing_reasons,
     }
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

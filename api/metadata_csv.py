@@ -52,7 +52,9 @@ def read_metadata_csv(csv_path: Path) -> MetadataTable:
         except (csv.Error, UnicodeDecodeError) as error:
             raise MetadataFileError(f"{csv_path}: not a readable CSV file: {error}") from error
         if "file" not in columns:
-            raise MetadataFileError(f"{csv_path}: the header must have a 'file' column (has: {', '.join(columns)})")
+            raise MetadataFileError(
+                f"{csv_path}: the header must have a 'file' column (has: {', '.join(columns)})"
+            )
         unknown = [c for c in columns if c not in ALLOWED_COLUMNS]
         if unknown:
             raise MetadataFileError(
@@ -62,7 +64,9 @@ def read_metadata_csv(csv_path: Path) -> MetadataTable:
             for row in reader:
                 _add_row(table, csv_path, reader.line_num, {k.strip(): v for k, v in row.items() if k})
         except (csv.Error, UnicodeDecodeError) as error:
-            raise MetadataFileError(f"{csv_path}:{reader.line_num}: not a readable CSV row: {error}") from error
+            raise MetadataFileError(
+                f"{csv_path}:{reader.line_num}: not a readable CSV row: {error}"
+            ) from error
     return table
 
 
@@ -74,9 +78,7 @@ def _add_row(table: MetadataTable, csv_path: Path, line: int, row: dict[str, str
     try:
         metadata = CallMetadata.model_validate(row)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         table.errors[name] = f"{csv_path.name} line {line}: {problems}"
         return
     table.by_path[(csv_path.parent / file_value).resolve()] = metadata

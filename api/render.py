@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -15,8 +15,15 @@ def results_table(calls: list[Call], notes: dict[str, str] | None = None) -> Tab
     notes = notes or {}
     table = Table(title="callqa results", show_lines=False, expand=True)
     for name, kwargs in (
-        ("call", {"no_wrap": True}), ("file", {"overflow": "fold"}), ("agent", {}), ("duration", {"justify": "right"}),
-        ("lang", {}), ("score", {"justify": "right"}), ("verdict", {}), ("routing", {}), ("top reasons", {"ratio": 3}),
+        ("call", {"no_wrap": True}),
+        ("file", {"overflow": "fold"}),
+        ("agent", {}),
+        ("duration", {"justify": "right"}),
+        ("lang", {}),
+        ("score", {"justify": "right"}),
+        ("verdict", {}),
+        ("routing", {}),
+        ("top reasons", {"ratio": 3}),
     ):
         table.add_column(name, **kwargs)
     for call in calls:
@@ -59,33 +66,50 @@ def _routing(call: Call) -> str:
 def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str, Any] | None) -> Group:
     header = Table.grid(padding=(0, 2))
     for label, value in (
-        ("call", call.id), ("file", call.filename), ("status", call.status + (f": {call.failure_reason}" if call.failure_reason else "")),
+        ("call", call.id),
+        ("file", call.filename),
+        ("status", call.status + (f": {call.failure_reason}" if call.failure_reason else "")),
         ("agent", " ".join(v for v in (call.agent_id, call.agent_name) if v) or "-"),
         ("queue / team", f"{call.queue or '-'} / {call.team or '-'}"),
         ("started", call.started_at.isoformat() if call.started_at else "-"),
         ("duration", f"{call.duration_s:.1f} s" if call.duration_s else "-"),
         ("language", call.detected_language or call.language or "-"),
-        ("score", f"{call.score_total:.1f} ({(call.verdict or '-').upper()})" if call.score_total is not None else "-"),
+        (
+            "score",
+            f"{call.score_total:.1f} ({(call.verdict or '-').upper()})"
+            if call.score_total is not None
+            else "-",
+        ),
         ("routing", f"{call.routing_queue or '-'}: {'; '.join(call.routing_reasons or []) or '-'}"),
     ):
         header.add_row(Text(label, style="bold"), str(value))
     parts: list[Any] = [header]
     if transcript is not None:
-        lines = Table(title=f"Transcript ({transcript.get('layout')}, {transcript.get('model')})", expand=True)
+        lines = Table(
+            title=f"Transcript ({transcript.get('layout')}, {transcript.get('model')})", expand=True
+        )
         lines.add_column("time", no_wrap=True)
         lines.add_column("speaker", no_wrap=True)
         lines.add_column("text", ratio=1)
         for segment in transcript.get("segments", []):
-            lines.add_row(f"{_clock(segment['start'])}-{_clock(segment['end'])}", segment["speaker"], segment["text"])
+            lines.add_row(
+                f"{_clock(segment['start'])}-{_clock(segment['end'])}", segment["speaker"], segment["text"]
+            )
         parts.append(lines)
     if analysis is not None:
-        items = Table(title=f"Scorecard {analysis['score']['scorecard_id']} v{analysis['score']['scorecard_version']}", expand=True)
+        items = Table(
+            title=f"Scorecard {analysis['score']['scorecard_id']} v{analysis['score']['scorecard_version']}",
+            expand=True,
+        )
         for column in ("section", "item", "result", "points", "evidence"):
             items.add_column(column, ratio=3 if column == "evidence" else None)
         for item in analysis["score"]["items"]:
             items.add_row(
-                item["section"], item["label"] + (" *" if item["critical"] else ""), item["status"].upper(),
-                f"{item['points']:g}/{item['max_points']:g}", _evidence(item),
+                item["section"],
+                item["label"] + (" *" if item["critical"] else ""),
+                item["status"].upper(),
+                f"{item['points']:g}/{item['max_points']:g}",
+                _evidence(item),
             )
         parts.append(items)
         findings = [f for f in analysis["findings"] if f["kind"] in ("silence", "overtalk")]
@@ -101,8 +125,11 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
 
 def _evidence(item: dict[str, Any]) -> str:
     pieces = [
-        f'{_clock(e["start"])} {e.get("speaker") or ""} "{e["quote"]}" ({e["confidence"]:.2f})'.replace("  ", " ")
-        for e in item["evidence"] if e.get("quote")
+        f'{_clock(e["start"])} {e.get("speaker") or ""} "{e["quote"]}" ({e["confidence"]:.2f})'.replace(
+            "  ", " "
+        )
+        for e in item["evidence"]
+        if e.get("quote")
     ]
     return "; ".join(pieces) or item.get("reason") or ""
 
@@ -110,4 +137,3 @@ def _evidence(item: dict[str, Any]) -> str:
 def _clock(seconds: float) -> str:
     minutes, rest = divmod(seconds, 60)
     return f"{int(minutes):02d}:{rest:04.1f}"
-

@@ -102,7 +102,10 @@ def _decode(path: Path, max_duration_s: float | None) -> DecodedAudio:
     except AudioError:
         raise
     except Exception as error:
-        raise AudioError(f"{path.name}: cannot decode {info.format} audio, the file is corrupt or truncated ({_short(error)})") from error
+        raise AudioError(
+            f"{path.name}: cannot decode {info.format} audio, the file is corrupt or truncated "
+            f"({_short(error)})"
+        ) from error
     if raw.shape[1] == 0:
         raise AudioError(f"{path.name}: the recording holds no audio samples")
     if not np.all(np.isfinite(raw)):

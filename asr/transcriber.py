@@ -84,7 +84,8 @@ class Transcriber:
         channels: list[ChannelInfo] = []
         for speaker, channel_index, samples in parties:
             fw_segments, info = model.transcribe(
-                samples, language=None if resolved.english_only else language,
+                samples,
+                language=None if resolved.english_only else language,
                 **self.options.transcribe_kwargs(),
             )
             for fw in fw_segments:
@@ -129,8 +130,12 @@ def _segment(fw: Any, speaker: Speaker, channel: int | None) -> Segment | None:
     if not text:
         return None
     words = [
-        Word(start=round(float(w.start), 3), end=round(float(w.end), 3), text=w.word.strip(),
-             probability=round(float(w.probability), 4))
+        Word(
+            start=round(float(w.start), 3),
+            end=round(float(w.end), 3),
+            text=w.word.strip(),
+            probability=round(float(w.probability), 4),
+        )
         for w in (fw.words or [])
     ]
     return Segment(

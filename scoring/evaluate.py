@@ -37,8 +37,13 @@ def conversation_findings(transcript: Transcript, min_silence_s: float = 3.0) ->
         for s in silences(transcript, min_silence_s)
     ]
     out.extend(
-        Finding(kind="overtalk", speaker=o.interrupter, start=o.start, end=o.end,
-                detail=f"{o.interrupter} talked over the other party for {o.duration:.1f} s")
+        Finding(
+            kind="overtalk",
+            speaker=o.interrupter,
+            start=o.start,
+            end=o.end,
+            detail=f"{o.interrupter} talked over the other party for {o.duration:.1f} s",
+        )
         for o in overtalk(transcript)
     )
     return out
@@ -91,9 +96,7 @@ def _has_speech(transcript: Transcript, speaker: str) -> bool:
     return any(s.speaker in (speaker, "unknown") for s in transcript.segments)
 
 
-def _phrase_present(
-    transcript: Transcript, item: PhrasePresentItem
-) -> tuple[ItemStatus, str, list[Finding]]:
+def _phrase_present(transcript: Transcript, item: PhrasePresentItem) -> tuple[ItemStatus, str, list[Finding]]:
     hits = find_phrases(transcript, item.phrases, item.speaker, item.window, item.min_similarity)
     if not hits:
         return "fail", f"not said by the {item.speaker}{_window_text(item.window)}", []
@@ -123,9 +126,15 @@ def _dead_air(transcript: Transcript, item: DeadAirItem) -> tuple[ItemStatus, st
             f', announced ("{announced.quote}")' if announced else ", not announced"
         )
         evidence.append(
-            Finding(kind="dead_air", item_id=item.id, start=gap.start, end=gap.end,
-                    quote=announced.quote if announced else "", detail=detail,
-                    speaker=gap.before.speaker if gap.before else None)
+            Finding(
+                kind="dead_air",
+                item_id=item.id,
+                start=gap.start,
+                end=gap.end,
+                quote=announced.quote if announced else "",
+                detail=detail,
+                speaker=gap.before.speaker if gap.before else None,
+            )
         )
         if announced is None and (worst is None or gap.duration > worst.duration):
             worst = gap

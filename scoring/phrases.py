@@ -41,7 +41,10 @@ def find_phrases(
     """Best hit per segment, above `min_similarity`, inside the speaker and time scope."""
     targets = [(p, normalise(p)) for p in phrases]
     hits: list[PhraseHit] = []
-    for segment in _in_scope(transcript, speaker):
+    scoped = _in_scope(transcript, speaker)
+    if window.first_turns is not None:
+        scoped = scoped[: window.first_turns]
+    for segment in scoped:
         best = _best_in_segment(segment, targets)
         if best is not None and best.similarity >= min_similarity and _in_window(best, window, transcript):
             hits.append(best)

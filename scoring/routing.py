@@ -34,19 +34,27 @@ def route(call_id: str, score: Score, audit_rate: float) -> RoutingDecision:
         return RoutingDecision(queue="review", reasons=reasons, priority=priority, inclusion_probability=1.0)
     if audit_draw(call_id) < audit_rate:
         return RoutingDecision(
-            queue="review", reasons=[f"random audit sample (rate {audit_rate:.0%})"], priority=0.1,
-            audit_sample=True, inclusion_probability=audit_rate,
+            queue="review",
+            reasons=[f"random audit sample (rate {audit_rate:.0%})"],
+            priority=0.1,
+            audit_sample=True,
+            inclusion_probability=audit_rate,
         )
     return RoutingDecision(queue="auto_pass", reasons=[], priority=0.0, inclusion_probability=audit_rate)
 
 
 def risk_reasons(score: Score) -> list[str]:
     reasons = [
-        f"{'critical item failed' if i.critical else 'failed'}: {i.label}" + (f" ({i.reason})" if i.reason else "")
+        f"{'critical item failed' if i.critical else 'failed'}: {i.label}"
+        + (f" ({i.reason})" if i.reason else "")
         for i in sorted(score.failed_items, key=lambda i: (not i.critical, -i.max_points))
     ]
     reasons.extend(f"undecidable: {i.label} ({i.reason})" for i in score.undecidable_items)
-    if score.verdict == "pass" and score.total is not None and score.total < score.pass_mark + score.review_margin:
+    if (
+        score.verdict == "pass"
+        and score.total is not None
+        and score.total < score.pass_mark + score.review_margin
+    ):
         reasons.append(f"near the pass mark: {score.total:.0f} < {score.pass_mark + score.review_margin:.0f}")
     if score.verdict == "fail" and not score.failed_items:
         reasons.append("below the pass mark")

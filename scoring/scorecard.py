@@ -24,10 +24,11 @@ class _Strict(BaseModel):
 
 
 class Window(_Strict):
-    """Where in the call a phrase must fall: within the first or the last N seconds."""
+    """Where in the call a phrase must fall: the first or last N seconds, or the speaker's first turns."""
 
     first_s: float | None = Field(default=None, gt=0)
     last_s: float | None = Field(default=None, gt=0)
+    first_turns: int | None = Field(default=None, ge=1, description="only the speaker's first N turns")
 
 
 class _Item(_Strict):

@@ -53,7 +53,8 @@ class BlobStore:
                     size += len(chunk)
                     if max_bytes is not None and size > max_bytes:
                         raise TooLargeError(
-                            f"the file is larger than the limit of {max_bytes / 1e6:.0f} MB (CALLQA_MAX_UPLOAD_MB)"
+                            f"the file is larger than the limit of {max_bytes / 1e6:.0f} MB "
+                            "(CALLQA_MAX_UPLOAD_MB)"
                         )
                     digest.update(chunk)
                     out.write(chunk)

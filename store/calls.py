@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,7 +53,9 @@ class CallRepository:
     def ingest_chunks(
         self, chunks: Iterable[bytes], filename: str, metadata: CallMetadata, max_bytes: int | None = None
     ) -> IngestResult:
-        return self._register(self.blobs.put_chunks(chunks, Path(filename).suffix, max_bytes), filename, metadata)
+        return self._register(
+            self.blobs.put_chunks(chunks, Path(filename).suffix, max_bytes), filename, metadata
+        )
 
     def _register(self, blob: StoredBlob, filename: str, metadata: CallMetadata) -> IngestResult:
         existing = self.by_sha256(blob.sha256)
@@ -97,16 +99,16 @@ class CallRepository:
             call = session.get(Call, ref)
             if call is not None:
                 return call
-            matches: Sequence[Call] = session.scalars(
-                select(Call).where(or_(Call.external_id == ref, Call.id.startswith(ref) if len(ref) >= 6 else False))
-                .limit(2)
-            ).all()
+            wanted = Call.external_id == ref
+            if len(ref) >= 6:
+                wanted = or_(wanted, Call.id.startswith(ref))
+            matches: Sequence[Call] = session.scalars(select(Call).where(wanted).limit(2)).all()
         if len(matches) == 1:
             return matches[0]
         raise LookupError(f"no call matches {ref!r}" if not matches else f"{ref!r} matches several calls")
 
-    def list(self, filters: CallFilter) -> list[Call]:
-        query: Select[tuple[Call]] = select(Call)
+    def search(self, filters: CallFilter) -> list[Call]:
+        query = select(Call)
         for column, value in (
             (Call.agent_id, filters.agent_id),
             (Call.status, filters.status),
@@ -127,7 +129,9 @@ class CallRepository:
         query = select(Call).where(Call.routing_queue == "review", Call.status == CallStatus.SCORED)
         if agent_id is not None:
             query = query.where(Call.agent_id == agent_id)
-        query = query.order_by(Call.routing_priority.desc(), Call.score_total.asc(), Call.created_at).limit(limit)
+        query = query.order_by(Call.routing_priority.desc(), Call.score_total.asc(), Call.created_at).limit(
+            limit
+        )
         with self.sessions() as session:
             return list(session.scalars(query).all())
 
@@ -150,7 +154,8 @@ class CallRepository:
     def analysis(self, call_id: str) -> AnalysisRow | None:
         with self.sessions() as session:
             return session.scalars(
-                select(AnalysisRow).where(AnalysisRow.call_id == call_id, AnalysisRow.current.is_(True))
+                select(AnalysisRow)
+                .where(AnalysisRow.call_id == call_id, AnalysisRow.current.is_(True))
                 .order_by(AnalysisRow.id.desc())
             ).first()
 
@@ -158,7 +163,8 @@ class CallRepository:
     def start_stage(self, call_id: str, status: str) -> None:
         with self.sessions.begin() as session:
             session.execute(
-                update(Call).where(Call.id == call_id)
+                update(Call)
+                .where(Call.id == call_id)
                 .values(status=status, failure_reason=None, updated_at=utcnow())
             )
 
@@ -167,16 +173,22 @@ class CallRepository:
     ) -> None:
         with self.sessions.begin() as session:
             session.execute(
-                update(Call).where(Call.id == call_id).values(
-                    audio_format=audio_format, sample_rate=sample_rate, channels=channels,
-                    duration_s=round(duration_s, 3), updated_at=utcnow(),
+                update(Call)
+                .where(Call.id == call_id)
+                .values(
+                    audio_format=audio_format,
+                    sample_rate=sample_rate,
+                    channels=channels,
+                    duration_s=round(duration_s, 3),
+                    updated_at=utcnow(),
                 )
             )
 
     def fail(self, call_id: str, reason: str) -> None:
         with self.sessions.begin() as session:
             session.execute(
-                update(Call).where(Call.id == call_id)
+                update(Call)
+                .where(Call.id == call_id)
                 .values(status=CallStatus.FAILED, failure_reason=reason[:4000], updated_at=utcnow())
             )
 
@@ -209,7 +221,8 @@ class CallRepository:
             else:
                 row.asr_version, row.data, row.created_at = asr_version, data, utcnow()
             session.execute(
-                update(Call).where(Call.id == call_id)
+                update(Call)
+                .where(Call.id == call_id)
                 .values(detected_language=language, status=CallStatus.ANALYZING, updated_at=utcnow())
             )
 
@@ -223,11 +236,10 @@ class CallRepository:
     ) -> None:
         """`summary` fills the call's searchable columns: score_total, verdict, routing_*."""
         with self.sessions.begin() as session:
-            session.execute(
-                update(AnalysisRow).where(AnalysisRow.call_id == call_id).values(current=False)
-            )
+            session.execute(update(AnalysisRow).where(AnalysisRow.call_id == call_id).values(current=False))
             session.add(AnalysisRow(call_id=call_id, scorecard_key=scorecard_key, data=data, routing=routing))
             session.execute(
-                update(Call).where(Call.id == call_id)
+                update(Call)
+                .where(Call.id == call_id)
                 .values(status=CallStatus.SCORED, failure_reason=None, updated_at=utcnow(), **summary)
             )

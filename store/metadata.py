@@ -8,7 +8,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 METADATA_FIELDS = (
-    "agent_id", "agent_name", "team", "queue", "direction", "started_at", "external_id", "language",
+    "agent_id",
+    "agent_name",
+    "team",
+    "queue",
+    "direction",
+    "started_at",
+    "external_id",
+    "language",
 )
 
 

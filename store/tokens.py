@@ -44,14 +44,15 @@ class TokenStore:
                 record.last_used_at = utcnow()
             return record
 
-    def list(self) -> list[ApiToken]:
+    def all(self) -> list[ApiToken]:
         with self.sessions() as session:
             return list(session.scalars(select(ApiToken).order_by(ApiToken.id)).all())
 
     def revoke(self, token_id: int) -> bool:
         with self.sessions.begin() as session:
             result = session.execute(
-                update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+                update(ApiToken)
+                .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
                 .values(revoked_at=utcnow())
             )
             return bool(getattr(result, "rowcount", 0))

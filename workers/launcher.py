@@ -26,12 +26,25 @@ class WorkerProcesses:
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("CALLQA_")}
         env = {**inherited, **self.settings.as_env()}
         command = [
-            sys.executable, "-m", "celery", "-A", "workers", "worker",
-            "-Q", f"{ASR_QUEUE},{ANALYSIS_QUEUE}",
-            "--concurrency", str(self.settings.worker_concurrency),
-            "--pool", "prefork", "--loglevel", self.settings.log_level,
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-n", f"callqa-embedded-{os.getpid()}@%h",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "-Q",
+            f"{ASR_QUEUE},{ANALYSIS_QUEUE}",
+            "--concurrency",
+            str(self.settings.worker_concurrency),
+            "--pool",
+            "prefork",
+            "--loglevel",
+            self.settings.log_level,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"callqa-embedded-{os.getpid()}@%h",
         ]
         output = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
         self._process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)

@@ -41,8 +41,9 @@ def transcribe_stage(services: Services, call_id: str) -> bool:
     started = time.perf_counter()
     try:
         audio = decode(repo.audio_path(call), services.settings.max_audio_minutes * 60, call.filename)
-        repo.record_audio(call_id, audio.info.format, audio.info.sample_rate, audio.info.channels,
-                          audio.duration_s)
+        repo.record_audio(
+            call_id, audio.info.format, audio.info.sample_rate, audio.info.channels, audio.duration_s
+        )
         queue = services.settings.queue(call.queue)
         transcript = services.transcriber.transcribe(
             audio, agent_side=queue.agent_channel, language=call.language or queue.language
@@ -60,8 +61,14 @@ def transcribe_stage(services: Services, call_id: str) -> bool:
         log.exception("transcription crashed", call_id=call_id)
         return False
     repo.save_transcript(call_id, options.version, transcript.model_dump(mode="json"), transcript.language)
-    log.info("transcribed", call_id=call_id, attempt=attempt, audio_s=round(audio.duration_s, 1),
-             wall_s=round(time.perf_counter() - started, 2), language=transcript.language)
+    log.info(
+        "transcribed",
+        call_id=call_id,
+        attempt=attempt,
+        audio_s=round(audio.duration_s, 1),
+        wall_s=round(time.perf_counter() - started, 2),
+        language=transcript.language,
+    )
     return True
 
 
@@ -95,8 +102,14 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
             "routing_reasons": decision.reasons,
         },
     )
-    log.info("scored", call_id=call_id, scorecard=card.key, score=analysis.score.total,
-             verdict=analysis.score.verdict, routing=decision.queue)
+    log.info(
+        "scored",
+        call_id=call_id,
+        scorecard=card.key,
+        score=analysis.score.total,
+        verdict=analysis.score.verdict,
+        routing=decision.queue,
+    )
     return True
 
 

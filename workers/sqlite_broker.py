@@ -8,6 +8,7 @@ when the embedded deployment starts. URL form: `callqa-sqlite+sqlite:////abs/pat
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from kombu.transport import TRANSPORT_ALIASES
@@ -35,7 +36,10 @@ class SqliteTransport(Transport):
 
 def clear_queues(broker_url: str) -> None:
     """Empty every queue of an embedded broker (its workers are all children of this host)."""
-    engine = _engine(broker_url.split("+", 1)[1])
+    database = broker_url.split("+", 1)[1]
+    if not Path(database.removeprefix("sqlite:///")).exists():
+        return
+    engine = _engine(database)
     try:
         with engine.begin() as connection:
             if connection.exec_driver_sql(

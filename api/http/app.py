@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from sqlalchemy import text
 
-from api.embedded import Embedded
 from api.http.routes import router
+from workers.embedded import Embedded
 from workers.settings import Settings
 
 
@@ -24,7 +24,8 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
     app = FastAPI(
         title="callqa",
         version="0.1.0",
-        description="Automated QA for call-centre recordings. Authenticate with `Authorization: Bearer <token>` "
+        description="Automated QA for call-centre recordings. "
+        "Authenticate with `Authorization: Bearer <token>` "
         "(`callqa token create --role admin|inspector|supervisor|trainer|agent`).",
         lifespan=lifespan,
     )

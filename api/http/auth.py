@@ -37,12 +37,14 @@ def authenticate(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )
     record = services_of(request).tokens.authenticate(credentials.credentials)
     if record is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
+        )
     return Principal(token_id=record.id, role=record.role, agent_id=record.agent_id)
 
 

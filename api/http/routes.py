@@ -11,12 +11,12 @@ from pydantic import ValidationError
 
 from api.http.auth import READERS, REVIEWERS, UPLOADERS, Principal, require, services_of
 from api.http.schemas import Accepted, CallDetail, CallList, CallSummary
-from api.submit import retry, submit_chunks
 from store.blobs import TooLargeError
 from store.calls import CallFilter
 from store.metadata import CallMetadata
 from store.tables import Call
 from workers.dispatch import Dispatcher
+from workers.intake import retry, submit_chunks
 
 router = APIRouter()
 
@@ -27,10 +27,14 @@ def _dispatcher(request: Request) -> Dispatcher:
 
 
 @router.post(
-    "/calls", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
-    responses={200: {"description": "the same recording was already submitted; its call is returned"},
-               413: {"description": "file too large"},
-               422: {"description": "bad metadata, or audio that cannot be decoded (the call is kept as failed)"}},
+    "/calls",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={
+        200: {"description": "the same recording was already submitted; its call is returned"},
+        413: {"description": "file too large"},
+        422: {"description": "bad metadata, or audio that cannot be decoded (the call is kept as failed)"},
+    },
 )
 def submit_call(
     request: Request,
@@ -49,28 +53,40 @@ def submit_call(
     services = services_of(request)
     declared = int(request.headers.get("content-length") or 0)
     if declared > services.settings.max_upload_bytes + 1_000_000:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                            f"the upload is larger than {services.settings.max_upload_mb:.0f} MB")
+        raise HTTPException(413, f"the upload is larger than {services.settings.max_upload_mb:.0f} MB")
     try:
         metadata = CallMetadata(
-            agent_id=agent_id, agent_name=agent_name, team=team, queue=queue, direction=direction,  # type: ignore[arg-type]
-            started_at=started_at, external_id=external_id, language=language,  # type: ignore[arg-type]
+            agent_id=agent_id,
+            agent_name=agent_name,
+            team=team,
+            queue=queue,
+            direction=direction,
+            started_at=started_at,
+            external_id=external_id,
+            language=language,
         )
     except ValidationError as error:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "bad metadata: " + "; ".join(problems)) from error
+        raise HTTPException(422, "bad metadata: " + "; ".join(problems)) from error
     try:
         submission = submit_chunks(
-            services, _dispatcher(request), iter(lambda: file.file.read(1 << 20), b""),
-            file.filename or "upload.bin", metadata,
+            services,
+            _dispatcher(request),
+            iter(lambda: file.file.read(1 << 20), b""),
+            file.filename or "upload.bin",
+            metadata,
         )
     except TooLargeError as error:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, str(error)) from error
+        raise HTTPException(413, str(error)) from error
     call = submission.call
     if submission.created and submission.error:
-        return JSONResponse({"detail": submission.error, "id": call.id, "status": call.status}, status_code=422)
+        return JSONResponse(
+            {"detail": submission.error, "id": call.id, "status": call.status}, status_code=422
+        )
     body = Accepted(id=call.id, status=call.status, duplicate=not submission.created).model_dump()
-    return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED if submission.created else status.HTTP_200_OK)
+    return JSONResponse(
+        body, status_code=status.HTTP_202_ACCEPTED if submission.created else status.HTTP_200_OK
+    )
 
 
 @router.get("/calls/{call_id}", response_model=CallDetail)
@@ -109,11 +125,16 @@ def list_calls(
     if who.role == "agent":
         agent_id = who.agent_id
     filters = CallFilter(
-        agent_id=agent_id, status=status_, verdict=verdict, routing_queue=routing,
-        started_from=_day_start(date_from), started_to=_day_start(date_to, next_day=True),
-        limit=limit, offset=offset,
+        agent_id=agent_id,
+        status=status_,
+        verdict=verdict,
+        routing_queue=routing,
+        started_from=_day_start(date_from),
+        started_to=_day_start(date_to, next_day=True),
+        limit=limit,
+        offset=offset,
     )
-    calls = services_of(request).calls.list(filters)
+    calls = services_of(request).calls.search(filters)
     return CallList(calls=[CallSummary.of(c) for c in calls], limit=limit, offset=offset)
 
 

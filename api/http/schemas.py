@@ -33,12 +33,24 @@ class CallSummary(BaseModel):
     @classmethod
     def of(cls, call: Call) -> CallSummary:
         return cls(
-            id=call.id, status=call.status, failure_reason=call.failure_reason, filename=call.filename,
-            agent_id=call.agent_id, agent_name=call.agent_name, team=call.team, queue=call.queue,
-            direction=call.direction, external_id=call.external_id, started_at=call.started_at,
-            created_at=call.created_at, duration_s=call.duration_s,
-            language=call.detected_language or call.language, score=call.score_total, verdict=call.verdict,
-            routing=call.routing_queue, routing_reasons=call.routing_reasons,
+            id=call.id,
+            status=call.status,
+            failure_reason=call.failure_reason,
+            filename=call.filename,
+            agent_id=call.agent_id,
+            agent_name=call.agent_name,
+            team=call.team,
+            queue=call.queue,
+            direction=call.direction,
+            external_id=call.external_id,
+            started_at=call.started_at,
+            created_at=call.created_at,
+            duration_s=call.duration_s,
+            language=call.detected_language or call.language,
+            score=call.score_total,
+            verdict=call.verdict,
+            routing=call.routing_queue,
+            routing_reasons=call.routing_reasons,
         )
 
 

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
-from api.submit import requeue_unfinished
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
+from workers.intake import requeue_unfinished
 from workers.launcher import WorkerProcesses
 from workers.services import Services
 from workers.settings import Settings

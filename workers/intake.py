@@ -68,4 +68,3 @@ def requeue_unfinished(services: Services, dispatcher: Dispatcher) -> int:
             services.calls.reset_for_retry(call.id)
         dispatcher.process(call.id)
     return len(unfinished)
-

@@ -1,0 +1,1 @@
+"""Evaluation against labelled corpora (shared/eval/SCHEMA.md) and benchmarks."""

@@ -1,0 +1,83 @@
+"""Turning callqa's transcript and scorecard results into a SCHEMA section 6 prediction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from asr.transcript import Transcript
+from scoring.conversation import overtalk, silences
+from scoring.results import Analysis
+
+DEV_LABELS = Path(__file__).parent / "dev-labels.yaml"
+SCORECARD_DIR = Path(__file__).parent / "scorecards"
+
+
+class LabelMap(BaseModel):
+    scorecards: dict[str, str]
+    labels: dict[str, str]
+    forbidden_phrases: str
+    fail_reasons: dict[str, str]
+
+
+def load_label_map(path: Path = DEV_LABELS) -> LabelMap:
+    return LabelMap.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def prediction(call_id: str, transcript: Transcript, analysis: Analysis, mapping: LabelMap) -> dict[str, Any]:
+    items = {item.item_id: item for item in analysis.score.items}
+    labels: dict[str, Any] = {}
+    for label, item_id in mapping.labels.items():
+        item = items.get(item_id)
+        if item is not None and item.status in ("pass", "fail"):
+            labels[label] = item.status == "pass"
+    forbidden = items.get(mapping.forbidden_phrases)
+    labels["forbidden_phrases"] = sorted(
+        {e.matched for e in forbidden.evidence if e.speaker == "agent" and e.matched} if forbidden else set()
+    )
+    return {
+        "id": call_id,
+        "layout": transcript.layout,
+        "language": transcript.language,
+        "utterances": [
+            {"speaker": s.speaker, "start": s.start, "end": s.end, "text": s.text}
+            for s in transcript.segments
+        ],
+        "silences": [{"start": s.start, "end": s.end} for s in silences(transcript, 3.0)],
+        "overtalk": [
+            {"start": o.start, "end": o.end, "interrupter": o.interrupter} for o in overtalk(transcript)
+        ],
+        "labels": labels,
+        "qa_verdict": analysis.score.verdict,
+        "fail_reasons": [
+            code
+            for item_id, code in mapping.fail_reasons.items()
+            if item_id in items and items[item_id].status == "fail"
+        ],
+    }
+
+
+def reference_transcript(truth: dict[str, Any]) -> Transcript:
+    """The ground-truth utterances as a transcript: isolates the detectors from ASR errors."""
+    return Transcript.model_validate(
+        {
+            "language": truth["language"],
+            "duration_s": truth["duration_s"],
+            "layout": truth["layout"],
+            "model": "reference-text",
+            "asr_version": "reference-text",
+            "segments": [
+                {
+                    "speaker": u["speaker"],
+                    "channel": None,
+                    "start": u["start"],
+                    "end": u["end"],
+                    "text": u["text"],
+                }
+                for u in truth["utterances"]
+            ],
+        }
+    )

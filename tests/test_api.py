@@ -1,0 +1,129 @@
+"""The HTTP API: authentication on every endpoint, 202 at once, clear 4xx, agents see their own calls."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+from fastapi.testclient import TestClient
+
+from api.http.app import create_app
+from tests.conftest import tone
+from workers.settings import Settings
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, start_workers=False)) as test_client:
+        yield test_client
+
+
+def token(client: TestClient, role: str, agent_id: str | None = None) -> dict[str, str]:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    _, plaintext = services.tokens.create(role, f"test {role}", agent_id)
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+def wav_bytes(freq: float = 440.0) -> bytes:
+    buffer = io.BytesIO()
+    sf.write(buffer, tone(1.0, freq=freq, channels=2), 8000, format="WAV")
+    return buffer.getvalue()
+
+
+def upload(
+    client: TestClient, headers: dict[str, str], content: bytes, name: str = "call.wav", **fields: str
+):  # type: ignore[no-untyped-def]
+    return client.post("/calls", headers=headers, files={"file": (name, content, "audio/wav")}, data=fields)
+
+
+def test_health_is_open_and_everything_else_is_not(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    for method, path in (
+        ("get", "/calls"),
+        ("get", "/calls/x"),
+        ("get", "/review-queue"),
+        ("post", "/calls"),
+        ("post", "/calls/x/retry"),
+    ):
+        response = getattr(client, method)(path)
+        assert response.status_code == 401, path
+    assert client.get("/calls", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_submit_answers_202_with_id_and_duplicate_returns_existing(client: TestClient) -> None:
+    headers = token(client, "admin")
+    first = upload(client, headers, wav_bytes(), agent_id="A1", started_at="2026-11-01T09:00:00Z")
+    assert first.status_code == 202
+    body = first.json()
+    assert body["status"] == "received" and not body["duplicate"]
+    again = upload(client, headers, wav_bytes(), name="renamed.wav")
+    assert again.status_code == 200 and again.json() == {**body, "duplicate": True}
+    detail = client.get(f"/calls/{body['id']}", headers=headers).json()
+    assert detail["agent_id"] == "A1" and detail["status"] == "received" and detail["duration_s"] == 1.0
+
+
+def test_corrupt_audio_is_kept_as_failed_with_reason(client: TestClient) -> None:
+    headers = token(client, "inspector")
+    response = upload(client, headers, b"definitely not audio", name="broken.wav")
+    assert response.status_code == 422
+    assert "broken.wav" in response.json()["detail"]
+    call_id = response.json()["id"]
+    stored = client.get(f"/calls/{call_id}", headers=headers).json()
+    assert stored["status"] == "failed" and "not a recognised audio format" in stored["failure_reason"]
+    listed = client.get("/calls", params={"status": "failed"}, headers=headers).json()["calls"]
+    assert [c["id"] for c in listed] == [call_id]
+    retried = client.post(f"/calls/{call_id}/retry", headers=headers)
+    assert retried.status_code == 202 and retried.json()["status"] == "received"
+
+
+def test_bad_metadata_is_422_and_stores_nothing(client: TestClient) -> None:
+    headers = token(client, "admin")
+    response = upload(client, headers, wav_bytes(), started_at="last tuesday", language="fr")
+    assert response.status_code == 422
+    assert "started_at" in response.json()["detail"] and "language" in response.json()["detail"]
+    assert client.get("/calls", headers=headers).json()["calls"] == []
+
+
+def test_too_large_is_413(settings: Settings) -> None:
+    small = settings.model_copy(update={"max_upload_mb": 0.01})
+    with TestClient(create_app(small)) as limited:
+        response = upload(limited, token(limited, "admin"), wav_bytes() * 2)
+        assert response.status_code == 413
+        assert "CALLQA_MAX_UPLOAD_MB" in response.json()["detail"]
+
+
+def test_roles(client: TestClient) -> None:
+    admin = token(client, "admin")
+    mine = upload(client, admin, wav_bytes(300), agent_id="A1").json()["id"]
+    theirs = upload(client, admin, wav_bytes(600), agent_id="A2").json()["id"]
+    agent = token(client, "agent", agent_id="A1")
+    assert [c["id"] for c in client.get("/calls", headers=agent).json()["calls"]] == [mine]
+    assert [
+        c["id"] for c in client.get("/calls", params={"agent_id": "A2"}, headers=agent).json()["calls"]
+    ] == [mine]
+    assert client.get(f"/calls/{theirs}", headers=agent).status_code == 404
+    assert client.get(f"/calls/{mine}", headers=agent).status_code == 200
+    assert client.get("/review-queue", headers=agent).status_code == 403
+    assert upload(client, token(client, "trainer"), wav_bytes(900)).status_code == 403
+    assert client.get("/review-queue", headers=token(client, "supervisor")).status_code == 200
+
+
+def test_list_filters_by_date(client: TestClient) -> None:
+    headers = token(client, "admin")
+    upload(client, headers, wav_bytes(300), started_at="2026-11-01T23:30:00Z")
+    later = upload(client, headers, wav_bytes(500), started_at="2026-11-02T00:30:00Z").json()["id"]
+    found = client.get("/calls", params={"date_from": "2026-11-02", "date_to": "2026-11-02"}, headers=headers)
+    assert [c["id"] for c in found.json()["calls"]] == [later]
+
+
+def test_openapi_documents_bearer_auth(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/calls" in spec["paths"] and "/review-queue" in spec["paths"]
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_unknown_call_is_404(client: TestClient, tmp_path: Path) -> None:
+    assert client.get("/calls/does-not-exist", headers=token(client, "admin")).status_code == 404

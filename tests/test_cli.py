@@ -1,0 +1,91 @@
+"""`callqa process`, `show`, `retry` and `token` as a user runs them: real worker processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from store.calls import CallFilter
+from workers.services import Services
+from workers.settings import Settings
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def callqa(data_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLQA_")}
+    env.update(CALLQA_DATA_DIR=str(data_dir), COLUMNS="200")
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path, short_call: Path) -> Path:
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    shutil.copyfile(short_call, calls / "grace-0901.wav")
+    (calls / "corrupt.wav").write_bytes(b"RIFF....WAVEfmt not really")
+    shutil.copyfile(short_call, calls / "badmeta.flac")
+    (calls / "notes.txt").write_text("not audio, ignored in folders")
+    (tmp_path / "calls.csv").write_text(
+        "file,agent_id,team,queue,started_at,language\n"
+        "calls/grace-0901.wav,D204,billing,energy,2026-11-02T09:01:00Z,en\n"
+        "calls/corrupt.wav,D204,billing,energy,2026-11-02T09:30:00Z,en\n"
+        "calls/badmeta.flac,D204,billing,energy,not-a-date,en\n"
+    )
+    return calls
+
+
+def test_process_show_retry(tmp_path: Path, folder: Path) -> None:
+    data = tmp_path / "data"
+    first = callqa(data, "process", str(folder), "--metadata", str(tmp_path / "calls.csv"))
+    assert first.returncode == 1, first.stderr  # one corrupt file, one bad metadata row
+    row = next(line for line in first.stdout.splitlines() if "grace-0901.wav" in line)
+    assert "D204" in row and "20.0s" in row and " en " in row and "review" in row
+    assert "Closing" in row  # the excerpt ends before a closing: the top reason says so
+    corrupt = next(line for line in first.stdout.splitlines() if "corrupt.wav" in line)
+    assert "ERROR" in corrupt and "not a recognised audio format" in corrupt
+    assert "badmeta.flac: skipped, bad metadata: calls.csv line 4: started_at" in first.stderr.replace(
+        "\n", ""
+    )
+    assert "processing" in first.stderr  # the progress bar
+
+    second = callqa(data, "process", str(folder / "grace-0901.wav"))
+    assert second.returncode == 0, second.stderr
+    assert "already processed" in second.stdout
+    services = Services(Settings(data_dir=data))
+    calls = services.calls.search(CallFilter())
+    assert sorted(c.filename for c in calls) == ["corrupt.wav", "grace-0901.wav"]
+
+    good = next(c for c in calls if c.filename == "grace-0901.wav")
+    shown = callqa(data, "show", good.id[:10])
+    assert shown.returncode == 0
+    assert "agent" in shown.stdout and "recorded for training" in shown.stdout.lower()
+    assert "Recording disclosure" in shown.stdout and "PASS" in shown.stdout
+
+    retried = callqa(data, "retry", "--all-failed")
+    assert retried.returncode == 0 and "corrupt.wav" in retried.stdout
+    services.close()
+
+
+def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
+    created = callqa(tmp_path / "data", "token", "create", "--role", "inspector", "--name", "qa")
+    assert created.returncode == 0
+    plaintext = created.stdout.strip()
+    services = Services(Settings(data_dir=tmp_path / "data"))
+    record = services.tokens.authenticate(plaintext)
+    assert record is not None and record.role == "inspector"
+    refused = callqa(tmp_path / "data", "token", "create", "--role", "agent")
+    assert refused.returncode == 2 and "--agent-id" in refused.stderr
+    services.close()

@@ -1,0 +1,91 @@
+"""The SCHEMA section 6 scorer: ground truth against itself is perfect; errors are counted."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from eval.metrics import match_intervals, score_corpus
+from eval.normalise import tokens
+
+
+def call(call_id: str, language: str = "en") -> dict[str, Any]:
+    agent, customer = ("Hello, you're through to Contoso.", "Hi, I'm calling about my bill.")
+    if language == "zh":
+        agent, customer = ("您好，华信银行。", "我的卡丢了，卡号一三八二。")
+    return {
+        "id": call_id,
+        "language": language,
+        "layout": "agent_left",
+        "utterances": [
+            {"speaker": "agent", "start": 0.5, "end": 2.0, "text": agent},
+            {"speaker": "customer", "start": 2.5, "end": 4.0, "text": customer},
+        ],
+        "reference_text": {"agent": agent, "customer": customer},
+        "labels": {
+            "greeting": True,
+            "disclosure": False,
+            "verification": True,
+            "closing": True,
+            "forbidden_phrases": ["whatever"],
+            "customer_sentiment_overall": "neutral",
+            "customer_sentiment_end": "positive",
+            "escalation_risk": False,
+        },
+        "silences": [{"start": 4.0, "end": 10.0}],
+        "overtalk": [],
+        "hold": [],
+        "qa_verdict": "fail",
+        "fail_reasons": ["disclosure_missing", "forbidden_phrase"],
+    }
+
+
+def test_truth_against_itself_is_perfect() -> None:
+    truths = {"a": call("a"), "b": call("b", "zh")}
+    report = score_corpus(truths, copy.deepcopy(truths))
+    assert report["asr"]["wer"] == {"en/agent": 0.0, "en/customer": 0.0, "zh/agent": 0.0, "zh/customer": 0.0}
+    assert report["labels"]["disclosure"]["f1"] == 1.0
+    assert report["verdict"]["accuracy"] == 1.0
+    assert report["intervals"]["silences"]["f1"] == 1.0
+
+
+def test_empty_prediction_scores_as_wrong() -> None:
+    report = score_corpus({"a": call("a")}, {})
+    assert report["asr"]["wer"]["en/agent"] == 1.0
+    assert report["layout_accuracy"] == 0.0
+    assert report["labels"]["disclosure"]["recall"] == 0.0
+    assert report["verdict"]["accuracy"] == 0.0
+    assert report["intervals"]["silences"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_numbers_and_case_normalised_in_wer() -> None:
+    assert tokens("It's one hundred and thirty two dollars!", "en") == tokens("it is $132", "en")
+    assert tokens("卡号一三八二，華信", "zh") == ["卡", "号", "1382", "华", "信"]
+
+
+def test_interval_matching_is_one_to_one_within_tolerance() -> None:
+    truth = {"a": {"silences": [{"start": 10.0, "end": 15.0}, {"start": 30.0, "end": 40.0}]}}
+    pred = {
+        "a": {
+            "silences": [
+                {"start": 10.9, "end": 15.5},
+                {"start": 10.2, "end": 15.1},
+                {"start": 31.5, "end": 40.0},
+            ]
+        }
+    }
+    result = match_intervals(truth, pred, "silences")
+    assert result["precision"] == pytest.approx(1 / 3, abs=1e-3)
+    assert result["recall"] == 0.5
+
+
+def test_speaker_swap_costs_wer() -> None:
+    truth = call("a")
+    swapped = copy.deepcopy(truth)
+    for u in swapped["utterances"]:
+        u["speaker"] = "customer" if u["speaker"] == "agent" else "agent"
+    report = score_corpus({"a": truth}, {"a": swapped})
+    assert report["asr"]["wer"]["en/agent"] > 0.5
+    assert report["asr"]["wer_speaker_agnostic"]["en"] == 0.0

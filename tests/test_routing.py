@@ -1,0 +1,62 @@
+"""Routing: risky calls to review with reasons, plus an unbiased random audit sample."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.results import ItemResult, Score
+from scoring.routing import audit_draw, route
+
+
+def make_score(total: float, verdict: str, statuses: dict[str, str] | None = None) -> Score:
+    items = [
+        ItemResult(
+            item_id=name,
+            label=name.title(),
+            section="s",
+            status=status,  # type: ignore[arg-type]
+            points=0.0,
+            max_points=20.0,
+            critical=name == "disclosure",
+            reason="not said",
+        )
+        for name, status in (statuses or {}).items()
+    ]
+    return Score(
+        scorecard_id="c",
+        scorecard_version=1,
+        total=total,
+        verdict=verdict,  # type: ignore[arg-type]
+        pass_mark=80,
+        review_margin=10,
+        items=items,
+    )
+
+
+def test_failed_call_goes_to_review_with_critical_reason_first() -> None:
+    decision = route("a", make_score(60, "fail", {"closing": "fail", "disclosure": "fail"}), audit_rate=0.0)
+    assert decision.queue == "review"
+    assert decision.reasons[0].startswith("critical item failed: Disclosure")
+    assert decision.inclusion_probability == 1.0
+
+
+def test_near_fail_and_undecidable_go_to_review() -> None:
+    assert route("a", make_score(85, "pass"), 0.0).reasons == ["near the pass mark: 85 < 90"]
+    undecidable = route("a", make_score(100, "pass", {"forbidden": "undecidable"}), 0.0)
+    assert undecidable.queue == "review"
+    assert undecidable.reasons[0].startswith("undecidable: Forbidden")
+
+
+def test_clean_call_auto_passes_with_audit_probability_recorded() -> None:
+    decision = route("call-1", make_score(100, "pass"), audit_rate=0.0)
+    assert decision.queue == "auto_pass"
+    assert decision.inclusion_probability == 0.0
+
+
+def test_audit_sample_rate_and_reproducibility() -> None:
+    picked = [route(f"call-{i}", make_score(100, "pass"), 0.1).audit_sample for i in range(4000)]
+    assert sum(picked) / len(picked) == pytest.approx(0.1, abs=0.015)
+    assert audit_draw("call-7") == audit_draw("call-7")
+    sampled = next(i for i, p in enumerate(picked) if p)
+    decision = route(f"call-{sampled}", make_score(100, "pass"), 0.1)
+    assert decision.queue == "review" and decision.inclusion_probability == 0.1

@@ -1,0 +1,195 @@
+"""Detectors and scorecard evaluation on hand-made transcripts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scoring.catalog import ScorecardCatalog
+from scoring.conversation import overtalk, silences
+from scoring.evaluate import analyse
+from scoring.phrases import find_phrases
+from scoring.scorecard import Window
+from tests.helpers import segment, transcript
+
+EVAL_CARDS = Path(__file__).parent.parent / "eval" / "scorecards"
+
+
+@pytest.fixture(scope="module")
+def generic_en():  # type: ignore[no-untyped-def]
+    return ScorecardCatalog.load().get("generic-en")
+
+
+@pytest.fixture(scope="module")
+def generic_zh():  # type: ignore[no-untyped-def]
+    return ScorecardCatalog.load().get("generic-zh")
+
+
+def good_call():  # type: ignore[no-untyped-def]
+    return transcript(
+        [
+            segment("agent", 0.5, 4.0, "Good morning, thanks for calling Northwind Water, this is Sam."),
+            segment("agent", 4.3, 7.5, "Just so you know, this call is being recorded."),
+            segment("customer", 8.0, 11.0, "Hi, my water bill looks far too high."),
+            segment("agent", 11.5, 14.0, "I can look into that for you right away."),
+            segment("customer", 14.5, 16.0, "Thank you."),
+            segment("agent", 50.0, 53.0, "Is there anything else I can help you with?"),
+            segment("customer", 53.5, 54.5, "No, that's all."),
+            segment("agent", 55.0, 57.0, "Thanks for calling, have a great day."),
+        ],
+        duration=58.0,
+    )
+
+
+def test_good_call_passes_every_item_with_evidence(generic_en) -> None:  # type: ignore[no-untyped-def]
+    result = analyse(good_call(), generic_en)
+    statuses = {item.item_id: item.status for item in result.score.items}
+    assert statuses == {
+        "greeting": "pass",
+        "disclosure": "pass",
+        "dead_air": "fail",
+        "forbidden_phrases": "pass",
+        "closing": "pass",
+    }
+    greeting = next(i for i in result.score.items if i.item_id == "greeting")
+    assert greeting.evidence[0].speaker == "agent"
+    assert greeting.evidence[0].start < 4.0
+    assert greeting.evidence[0].quote
+
+
+def test_dead_air_announced_is_not_a_fail(generic_en) -> None:  # type: ignore[no-untyped-def]
+    call = good_call()
+    call.segments[3] = segment("agent", 11.5, 14.0, "Let me check that for you, one moment.")
+    result = analyse(call, generic_en)
+    dead_air = next(i for i in result.score.items if i.item_id == "dead_air")
+    assert dead_air.status == "pass"
+    assert "announced" in dead_air.evidence[0].detail
+    assert result.score.total == 100.0
+    assert result.score.verdict == "pass"
+
+
+def test_unannounced_dead_air_fails_with_time_range(generic_en) -> None:  # type: ignore[no-untyped-def]
+    result = analyse(good_call(), generic_en)
+    dead_air = next(i for i in result.score.items if i.item_id == "dead_air")
+    assert dead_air.status == "fail"
+    assert dead_air.evidence[0].start == pytest.approx(16.0)
+    assert dead_air.evidence[0].end == pytest.approx(50.0)
+    assert result.score.total == 85.0
+
+
+def test_missing_critical_item_fails_the_call(generic_en) -> None:  # type: ignore[no-untyped-def]
+    call = good_call()
+    del call.segments[1]
+    result = analyse(call, generic_en)
+    assert result.score.verdict == "fail"
+    assert any(i.item_id == "disclosure" and i.status == "fail" and i.critical for i in result.score.items)
+
+
+def test_forbidden_phrase_by_customer_does_not_count(generic_en) -> None:  # type: ignore[no-untyped-def]
+    call = good_call()
+    call.segments[4] = segment("customer", 14.5, 16.0, "Whatever, that's your problem.", channel=1)
+    item = next(i for i in analyse(call, generic_en).score.items if i.item_id == "forbidden_phrases")
+    assert item.status == "pass"
+
+
+def test_forbidden_phrase_by_agent_fails_with_quote(generic_en) -> None:  # type: ignore[no-untyped-def]
+    call = good_call()
+    call.segments[3] = segment("agent", 11.5, 14.0, "Honestly that's your problem, not ours.")
+    item = next(i for i in analyse(call, generic_en).score.items if i.item_id == "forbidden_phrases")
+    assert item.status == "fail"
+    assert item.evidence[0].quote == "that's your problem"
+    assert item.evidence[0].start >= 11.5
+
+
+def test_mono_forbidden_phrase_is_undecidable_not_blamed(generic_en) -> None:  # type: ignore[no-untyped-def]
+    call = transcript(
+        [
+            segment("unknown", 0.5, 4.0, "Hello, thanks for calling, this call is recorded."),
+            segment("unknown", 5.0, 8.0, "Whatever, I don't care."),
+            segment("unknown", 40.0, 42.0, "Goodbye."),
+        ],
+        duration=45.0,
+        layout="mono",
+    )
+    result = analyse(call, generic_en)
+    item = next(i for i in result.score.items if i.item_id == "forbidden_phrases")
+    assert item.status == "undecidable"
+    assert item.evidence[0].confidence < 0.7
+    assert result.score.verdict == "pass"
+
+
+def test_fuzzy_matching_survives_asr_errors() -> None:
+    call = transcript([segment("agent", 0.0, 4.0, "hello your through to contoso energie my name is ben")])
+    hits = find_phrases(call, ["you're through to Contoso Energy"], "agent", Window(), 80)
+    assert hits and hits[0].similarity >= 80
+
+
+def test_paraphrase_far_from_phrase_is_not_matched() -> None:
+    call = transcript([segment("agent", 0.0, 4.0, "I will transfer you to the billing team now")])
+    assert not find_phrases(call, ["this call is recorded"], "agent", Window(), 85)
+
+
+def test_window_first_turn_only() -> None:
+    call = transcript(
+        [
+            segment("agent", 0.0, 2.0, "Yep, go ahead, what's the account number?"),
+            segment("agent", 5.0, 7.0, "Hello there, thanks for calling."),
+        ]
+    )
+    assert not find_phrases(call, ["thanks for calling"], "agent", Window(first_turns=1), 85)
+    assert find_phrases(call, ["thanks for calling"], "agent", Window(first_s=10), 85)
+
+
+def test_chinese_matching_by_characters(generic_zh) -> None:  # type: ignore[no-untyped-def]
+    call = transcript(
+        [
+            segment("agent", 0.5, 4.0, "您好，华信银行，很高兴为您服务。"),
+            segment("agent", 4.5, 7.0, "为了保障您的权益，本次通话将全程录音。"),
+            segment("customer", 7.5, 9.0, "我的卡丢了。", channel=1),
+            segment("agent", 9.5, 12.0, "这个我也没 办法，你自己看着办吧。"),
+            segment("agent", 20.0, 22.0, "感谢您的来电，再见。"),
+        ],
+        duration=23.0,
+        language="zh",
+    )
+    result = analyse(call, generic_zh)
+    statuses = {i.item_id: i.status for i in result.score.items}
+    assert statuses["greeting"] == "pass"
+    assert statuses["disclosure"] == "pass"
+    assert statuses["closing"] == "pass"
+    assert statuses["forbidden_phrases"] == "fail"
+    assert result.score.verdict == "fail"
+
+
+def test_no_agent_speech_is_undecidable(generic_en) -> None:  # type: ignore[no-untyped-def]
+    call = transcript([segment("customer", 1.0, 5.0, "Hello? Is anyone there?", channel=1)], duration=10.0)
+    items = {i.item_id: i.status for i in analyse(call, generic_en).score.items}
+    assert items["greeting"] == "undecidable"
+    assert items["forbidden_phrases"] == "undecidable"
+
+
+def test_silences_include_start_and_end_of_file() -> None:
+    call = transcript(
+        [segment("agent", 4.0, 6.0, "Hello."), segment("customer", 6.5, 7.0, "Hi.", 1)], duration=12.0
+    )
+    gaps = [(g.start, g.end) for g in silences(call, 3.0)]
+    assert gaps == [(0.0, 4.0), (7.0, 12.0)]
+
+
+def test_overtalk_names_the_interrupter() -> None:
+    call = transcript(
+        [
+            segment("agent", 1.0, 5.0, "Let me explain the charges on the bill."),
+            segment("customer", 4.0, 6.0, "No, listen to me.", channel=1),
+        ]
+    )
+    found = overtalk(call)
+    assert len(found) == 1
+    assert (found[0].start, found[0].end, found[0].interrupter) == (4.0, 5.0, "customer")
+
+
+def test_eval_cards_load() -> None:
+    catalog = ScorecardCatalog.load(EVAL_CARDS)
+    assert not catalog.errors
+    assert {c.id for c in catalog.latest()} >= {"dev-en", "dev-zh", "generic-en", "generic-zh"}

@@ -1,0 +1,135 @@
+"""The repository on SQLite and PostgreSQL: nothing lost, nothing duplicated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from store.calls import CallFilter
+from store.metadata import CallMetadata
+from store.tables import CallStatus
+from tests.conftest import tone
+from workers.services import Services
+
+
+def make_wav(path: Path, freq: float = 440.0) -> Path:
+    import soundfile as sf
+
+    sf.write(path, tone(1.0, freq=freq), 8000)
+    return path
+
+
+def test_ingest_is_content_addressed_and_idempotent(services: Services, tmp_path: Path) -> None:
+    first = services.calls.ingest_file(make_wav(tmp_path / "a.wav"), CallMetadata(agent_id="A1"))
+    again = services.calls.ingest_file(make_wav(tmp_path / "copy-of-a.wav"), CallMetadata(agent_id="other"))
+    assert first.created and not again.created
+    assert again.call.id == first.call.id
+    stored = services.calls.audio_path(first.call)
+    assert stored.read_bytes() == (tmp_path / "a.wav").read_bytes()
+    assert first.call.sha256 in stored.name
+    assert first.call.status == CallStatus.RECEIVED
+
+
+def test_status_flow_and_failure_reason(services: Services, tmp_path: Path) -> None:
+    call = services.calls.ingest_file(make_wav(tmp_path / "a.wav"), CallMetadata()).call
+    services.calls.start_stage(call.id, CallStatus.TRANSCRIBING)
+    assert services.calls.begin_attempt(call.id) == 1
+    services.calls.fail(call.id, "audio: truncated")
+    failed = services.calls.get(call.id)
+    assert failed is not None and failed.status == "failed" and failed.failure_reason == "audio: truncated"
+    reset = services.calls.reset_for_retry(call.id)
+    assert reset.status == CallStatus.RECEIVED and reset.failure_reason is None
+    services.calls.save_transcript(call.id, "v1", {"segments": []}, "en")
+    services.calls.save_analysis(
+        call.id,
+        "card@1",
+        {"findings": []},
+        {"queue": "review"},
+        {
+            "score_total": 55.0,
+            "verdict": "fail",
+            "routing_queue": "review",
+            "routing_priority": 1.0,
+            "routing_reasons": ["x"],
+        },
+    )
+    scored = services.calls.get(call.id)
+    assert scored is not None and scored.status == CallStatus.SCORED and scored.verdict == "fail"
+    with pytest.raises(ValueError, match="already scored"):
+        services.calls.reset_for_retry(call.id)
+
+
+def test_rescoring_keeps_history_with_one_current(services: Services, tmp_path: Path) -> None:
+    call = services.calls.ingest_file(make_wav(tmp_path / "a.wav"), CallMetadata()).call
+    summary = {
+        "score_total": 1.0,
+        "verdict": "fail",
+        "routing_queue": "review",
+        "routing_priority": 1.0,
+        "routing_reasons": [],
+    }
+    services.calls.save_analysis(call.id, "card@1", {"n": 1}, {}, summary)
+    services.calls.save_analysis(call.id, "card@2", {"n": 2}, {}, summary)
+    current = services.calls.analysis(call.id)
+    assert current is not None and current.scorecard_key == "card@2" and current.data == {"n": 2}
+
+
+def test_filters_and_review_queue_order(services: Services, tmp_path: Path) -> None:
+    ids = []
+    for i, (agent, verdict, priority, total) in enumerate(
+        [("A1", "fail", 1.0, 40.0), ("A2", "pass", 0.5, 85.0), ("A1", "pass", 0.0, 100.0)]
+    ):
+        meta = CallMetadata(agent_id=agent, started_at=datetime(2026, 11, 1 + i, 9, tzinfo=UTC))
+        call = services.calls.ingest_file(make_wav(tmp_path / f"{i}.wav", 300 + 100 * i), meta).call
+        services.calls.save_analysis(
+            call.id,
+            "c@1",
+            {},
+            {},
+            {
+                "score_total": total,
+                "verdict": verdict,
+                "routing_queue": "review" if priority else "auto_pass",
+                "routing_priority": priority,
+                "routing_reasons": [],
+            },
+        )
+        ids.append(call.id)
+    assert {c.id for c in services.calls.search(CallFilter(agent_id="A1"))} == {ids[0], ids[2]}
+    assert [c.id for c in services.calls.search(CallFilter(verdict="fail"))] == [ids[0]]
+    window = CallFilter(
+        started_from=datetime(2026, 11, 2, tzinfo=UTC), started_to=datetime(2026, 11, 3, tzinfo=UTC)
+    )
+    assert [c.id for c in services.calls.search(window)] == [ids[1]]
+    assert [c.id for c in services.calls.review_queue()] == [ids[0], ids[1]]
+    assert services.calls.resolve(ids[1][:8]).id == ids[1]
+    with pytest.raises(LookupError):
+        services.calls.resolve("no-such-call")
+
+
+def test_tokens_hash_only_and_revoke(services: Services) -> None:
+    record, plaintext = services.tokens.create("inspector", "qa team")
+    assert plaintext not in record.token_hash
+    found = services.tokens.authenticate(plaintext)
+    assert found is not None and found.role == "inspector"
+    assert services.tokens.authenticate(plaintext + "x") is None
+    assert services.tokens.revoke(record.id)
+    assert services.tokens.authenticate(plaintext) is None
+    with pytest.raises(ValueError, match="needs --agent-id"):
+        services.tokens.create("agent", "someone")
+    with pytest.raises(ValueError, match="unknown role"):
+        services.tokens.create("root", "x")
+
+
+def test_upload_limit_stores_nothing(services: Services) -> None:
+    from store.blobs import TooLargeError
+
+    with pytest.raises(TooLargeError):
+        services.calls.ingest_chunks(
+            iter([b"x" * 600, b"y" * 600]), "big.wav", CallMetadata(), max_bytes=1000
+        )
+    incoming = services.settings.resolved_audio_dir / "incoming"
+    assert not any(incoming.iterdir())
+    assert services.calls.search(CallFilter()) == []
