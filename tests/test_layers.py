@@ -15,7 +15,7 @@ ALLOWED = {
     "scoring": {"models", "asr.transcript"},
     "store": set(),
     "workers": {"asr", "scoring", "models", "store"},
-    "api": {"workers", "store", "scoring", "models"},
+    "api": {"workers", "store", "scoring", "models", "eval"},
     "eval": {"asr", "scoring", "models", "workers", "store"},
 }
 
