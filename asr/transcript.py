@@ -37,9 +37,13 @@ class ChannelInfo(BaseModel):
 
     index: int
     speaker: Speaker
-    rms_dbfs: float
-    peak_dbfs: float
+    level_dbfs: float = Field(description="mean level of the speech frames")
+    noise_floor_dbfs: float
+    snr_db: float
     speech_seconds: float
+    speech_ratio: float
+    clipping_ratio: float
+    bleed_seconds: float = Field(description="other party's speech leaking into this channel, ignored")
 
 
 class Transcript(BaseModel):
@@ -51,6 +55,9 @@ class Transcript(BaseModel):
     asr_version: str
     channels: list[ChannelInfo] = Field(default_factory=list)
     segments: list[Segment] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="how roles were decided, what the guards dropped, audio warnings"
+    )
 
     def by_speaker(self, speaker: Speaker) -> list[Segment]:
         return [s for s in self.segments if s.speaker == speaker]

@@ -2,8 +2,9 @@
 
     python benchmarks/pipeline_overhead.py ../shared/eval/dev [--calls d01,d02]
 
-Bare: faster-whisper with the same model, settings and language, on each channel of each
-file (split_stereo), models loaded and warmed before the clock starts. Pipeline: `callqa`'s embedded
+Bare: faster-whisper with the same model, decoding settings and language, with its own VAD
+(`vad_filter=True`), on each channel of each file (split_stereo), models loaded and warmed
+before the clock starts. Pipeline: `callqa`'s embedded
 deployment (store, serverless queue, worker process, decoding, ASR, scoring, routing), its
 worker warmed on a short clip of each language first. Prints audio-seconds per wall-second
 for both and the pipeline's overhead. The target is under 15%.
@@ -46,6 +47,7 @@ def bare(calls: list[CorpusCall], settings: Settings, warmup: list[tuple[Path, s
             models[language].transcribe(
                 decode_audio(str(clip)),
                 language=None if language == "en" else language,
+                vad_filter=True,
                 **options.transcribe_kwargs(),
             )[0]
         )
@@ -55,7 +57,7 @@ def bare(calls: list[CorpusCall], settings: Settings, warmup: list[tuple[Path, s
         for samples in channels if isinstance(channels, tuple) else (channels,):
             language = None if call.language == "en" else call.language
             segments, _ = models[call.language].transcribe(
-                samples, language=language, **options.transcribe_kwargs()
+                samples, language=language, vad_filter=True, **options.transcribe_kwargs()
             )
             list(segments)
     return time.perf_counter() - started

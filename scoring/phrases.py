@@ -2,7 +2,9 @@
 
 Whisper misspells names and drops small words, so exact matching misses real greetings;
 rapidfuzz's partial alignment finds the phrase inside a longer utterance and tells where,
-which lets the finding quote exactly the words that matched and their times.
+which lets the finding quote exactly the words that matched and their times. Phrases are
+looked for in turns (a speaker's consecutive segments with nobody else in between), since
+ASR cuts one sentence into several segments wherever the speaker pauses.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from rapidfuzz import fuzz
 from asr.transcript import Segment, Transcript
 from scoring.scorecard import SpeakerScope, Window
 from scoring.text import has_han, normalise
+
+TURN_GAP_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -38,23 +42,31 @@ def find_phrases(
     window: Window,
     min_similarity: float,
 ) -> list[PhraseHit]:
-    """Best hit per segment, above `min_similarity`, inside the speaker and time scope."""
+    """Best hit per turn, above `min_similarity`, inside the speaker and time scope."""
     targets = [(p, normalise(p)) for p in phrases]
     hits: list[PhraseHit] = []
-    scoped = _in_scope(transcript, speaker)
+    scoped = [
+        t for t in turns(transcript.segments) if speaker == "any" or t[0].speaker in (speaker, "unknown")
+    ]
     if window.first_turns is not None:
         scoped = scoped[: window.first_turns]
-    for segment in scoped:
-        best = _best_in_segment(segment, targets)
+    for turn in scoped:
+        best = _best_in_turn(turn, targets)
         if best is not None and best.similarity >= min_similarity and _in_window(best, window, transcript):
             hits.append(best)
     return hits
 
 
-def _in_scope(transcript: Transcript, speaker: SpeakerScope) -> list[Segment]:
-    if speaker == "any":
-        return list(transcript.segments)
-    return [s for s in transcript.segments if s.speaker in (speaker, "unknown")]
+def turns(segments: list[Segment], max_gap_s: float = TURN_GAP_S) -> list[list[Segment]]:
+    """Consecutive segments of one speaker, nobody else in between, pauses under `max_gap_s`."""
+    out: list[list[Segment]] = []
+    for segment in sorted(segments, key=lambda s: (s.start, s.end)):
+        last = out[-1][-1] if out else None
+        if last is not None and last.speaker == segment.speaker and segment.start - last.end < max_gap_s:
+            out[-1].append(segment)
+        else:
+            out.append([segment])
+    return out
 
 
 def _in_window(hit: PhraseHit, window: Window, transcript: Transcript) -> bool:
@@ -63,8 +75,8 @@ def _in_window(hit: PhraseHit, window: Window, transcript: Transcript) -> bool:
     return not (window.last_s is not None and hit.end < transcript.duration_s - window.last_s)
 
 
-def _best_in_segment(segment: Segment, targets: list[tuple[str, str]]) -> PhraseHit | None:
-    tokens, text = _tokens(segment)
+def _best_in_turn(turn: list[Segment], targets: list[tuple[str, str]]) -> PhraseHit | None:
+    tokens, text = _tokens(turn)
     if not text:
         return None
     best: PhraseHit | None = None
@@ -74,21 +86,26 @@ def _best_in_segment(segment: Segment, targets: list[tuple[str, str]]) -> Phrase
         alignment = fuzz.partial_ratio_alignment(wanted, text)
         if alignment is None or (best is not None and alignment.score <= best.similarity):
             continue
-        start, end, quote = _span(tokens, alignment.dest_start, alignment.dest_end, segment)
-        best = PhraseHit(phrase, segment, start, end, quote, round(float(alignment.score), 1))
+        start, end, quote = _span(tokens, alignment.dest_start, alignment.dest_end, turn)
+        best = PhraseHit(phrase, turn[0], start, end, quote, round(float(alignment.score), 1))
     return best
 
 
 Token = tuple[str, float, float, int]
 
 
-def _tokens(segment: Segment) -> tuple[list[Token], str]:
+def _tokens(turn: list[Segment]) -> tuple[list[Token], str]:
     """Normalised words with their times and character offsets in the joined text.
 
     Han characters are joined without a space, so Chinese phrases match character by character.
     """
-    words = [(normalise(w.text), w.start, w.end) for w in segment.words] or [
-        (normalise(segment.text), segment.start, segment.end)
+    words = [
+        item
+        for segment in turn
+        for item in (
+            [(normalise(w.text), w.start, w.end) for w in segment.words]
+            or [(normalise(segment.text), segment.start, segment.end)]
+        )
     ]
     tokens: list[Token] = []
     text = ""
@@ -102,10 +119,12 @@ def _tokens(segment: Segment) -> tuple[list[Token], str]:
     return tokens, text
 
 
-def _span(tokens: list[Token], char_start: int, char_end: int, segment: Segment) -> tuple[float, float, str]:
+def _span(
+    tokens: list[Token], char_start: int, char_end: int, turn: list[Segment]
+) -> tuple[float, float, str]:
     chosen = [t for t in tokens if t[3] + len(t[0]) > char_start and t[3] < char_end]
     if not chosen:
-        return segment.start, segment.end, segment.text
+        return turn[0].start, turn[-1].end, " ".join(s.text for s in turn)
     quote = ""
     for word, *_ in chosen:
         quote += word if not quote or (has_han(quote[-1]) and has_han(word[0])) else " " + word

@@ -70,7 +70,8 @@ def test_stages_are_idempotent(services: Services, short_call: Path) -> None:
     assert call is not None and call.attempts == 1
 
 
-def test_swapped_wiring_follows_the_queue_setting(services: Services, short_call: Path) -> None:
+def test_miswired_queue_is_corrected_with_the_reason(services: Services, short_call: Path) -> None:
+    """The queue says the agent is on the right; the greeting and disclosure are on the left."""
     from workers.settings import QueueSettings
 
     services.settings.queues["agent-right"] = QueueSettings(language="en", agent_channel="right")
@@ -81,8 +82,10 @@ def test_swapped_wiring_follows_the_queue_setting(services: Services, short_call
     stored = services.calls.transcript(call_id)
     assert stored is not None
     transcript = Transcript.model_validate(stored.data)
-    assert transcript.layout == "agent_right"
-    assert "recorded for training" in transcript.text_of("customer").lower()
+    assert transcript.layout == "agent_left"
+    assert transcript.notes[0].startswith("channels swapped")
+    assert "recorded for training" in transcript.text_of("agent").lower()
+    assert all(s.channel == 0 for s in transcript.by_speaker("agent"))
 
 
 def test_bad_audio_fails_with_reason_and_others_go_on(

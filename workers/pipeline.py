@@ -46,7 +46,10 @@ def transcribe_stage(services: Services, call_id: str) -> bool:
         )
         queue = services.settings.queue(call.queue)
         transcript = services.transcriber.transcribe(
-            audio, agent_side=queue.agent_channel, language=call.language or queue.language
+            audio,
+            agent_side=queue.agent_channel,
+            language=call.language or queue.language,
+            vocabulary=queue.vocabulary,
         )
     except AudioError as error:
         repo.fail(call_id, f"audio: {error}")

@@ -29,6 +29,7 @@ class QueueSettings(BaseModel):
     language: Literal["en", "zh"] | None = None
     agent_channel: Literal["left", "right"] = "left"
     scorecard: str | None = None
+    vocabulary: list[str] = Field(default_factory=list, description="company and product names: ASR hints")
 
 
 class Settings(BaseSettings):
@@ -47,10 +48,11 @@ class Settings(BaseSettings):
     asr_compute_type: str = "int8"
     asr_cpu_threads: int = Field(default=2, ge=1)
     asr_beam_size: int = Field(default=1, ge=1, le=10)
-    asr_vad: bool = True
+    asr_batch_size: int = Field(default=0, ge=0, description="> 0: batched decoding (GPU workers)")
 
     default_language: Literal["en", "zh"] | None = None
     default_agent_channel: Literal["left", "right"] = "left"
+    vocabulary: list[str] = Field(default_factory=list, description="company and product names: ASR hints")
     queues: dict[str, QueueSettings] = Field(default_factory=dict)
     scorecard_dir: Path | None = None
     scorecard_en: str = "generic-en"
@@ -114,7 +116,11 @@ class Settings(BaseSettings):
         configured = self.queues.get(name or "")
         if configured is not None:
             return configured
-        return QueueSettings(language=self.default_language, agent_channel=self.default_agent_channel)
+        return QueueSettings(
+            language=self.default_language,
+            agent_channel=self.default_agent_channel,
+            vocabulary=self.vocabulary,
+        )
 
     def asr_options(self) -> AsrOptions:
         return AsrOptions(
@@ -124,7 +130,7 @@ class Settings(BaseSettings):
             compute_type=self.asr_compute_type,
             cpu_threads=self.asr_cpu_threads,
             beam_size=self.asr_beam_size,
-            vad_filter=self.asr_vad,
+            batch_size=self.asr_batch_size,
             cache_dir=(self.data_dir / "models").resolve(),
         )
 
