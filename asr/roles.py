@@ -86,6 +86,26 @@ def agent_score(segments: Sequence[Segment], language: str, vocabulary: Iterable
     )
 
 
+def scores(sides: Sequence[Sequence[Segment]], language: str, vocabulary: Iterable[str] = ()) -> list[float]:
+    """Each side's agent score, +1 for the side that opens the call (agents answer inbound calls)."""
+    vocabulary = tuple(vocabulary)
+    out = [agent_score(side, language, vocabulary) for side in sides]
+    starts = [min((s.start for s in side), default=float("inf")) for side in sides]
+    if min(starts) < float("inf"):
+        out[starts.index(min(starts))] += 1
+    return out
+
+
+def pick_agent(
+    sides: Sequence[Sequence[Segment]], language: str, vocabulary: Iterable[str] = ()
+) -> tuple[int, str]:
+    """For voices with no wiring to trust (diarized mono): the side with the higher agent score."""
+    found = scores(sides, language, vocabulary)
+    index = int(max(range(len(found)), key=lambda i: found[i]))
+    shown = " vs ".join(f"{v:g}" for v in found)
+    return index, f"mono: two voices; voice {index + 1} is the agent (agent cues {shown})"
+
+
 def decide_roles(
     agent_side: Sequence[Segment],
     customer_side: Sequence[Segment],
@@ -93,15 +113,7 @@ def decide_roles(
     vocabulary: Iterable[str] = (),
 ) -> RoleDecision:
     """Segments as wired (agent channel first); swapped=True when the other channel is the agent."""
-    vocabulary = tuple(vocabulary)
-    wired = agent_score(agent_side, language, vocabulary)
-    other = agent_score(customer_side, language, vocabulary)
-    first = min((*agent_side, *customer_side), key=lambda s: s.start, default=None)
-    if first is not None:
-        if first in customer_side:
-            other += 1
-        else:
-            wired += 1
+    wired, other = scores([agent_side, customer_side], language, vocabulary)
     if other >= wired + SWAP_MARGIN:
         return RoleDecision(
             True,

@@ -2,8 +2,10 @@
 
 On separated telephone channels an energy detector relative to the channel's own noise floor
 finds speech far more reliably than Silero VAD (tuned for wideband audio, it misses whole
-8 kHz utterances). A frame that is much louder on the other channel at the same moment is
-crosstalk bleed, not this party speaking, and is left out.
+8 kHz utterances). The threshold is 12 dB over the floor, kept between -70 and -35 dBFS so that
+a channel that is nearly all speech (whose quietest frames are still speech) is not missed.
+A frame that is much louder on the other channel at the same moment is crosstalk bleed, not
+this party speaking, and is left out.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ FRAME_S = 0.02
 @dataclass(frozen=True)
 class SpeechParams:
     threshold_above_floor_db: float = 12.0
-    absolute_threshold_dbfs: float = -70.0
+    min_threshold_dbfs: float = -70.0
+    max_threshold_dbfs: float = -35.0
+    floor_percentile: float = 5.0
     bleed_margin_db: float = 20.0
     min_gap_s: float = 0.4
     min_speech_s: float = 0.12
@@ -62,8 +66,10 @@ def analyse_channel(
     samples: np.ndarray, other: np.ndarray | None = None, params: SpeechParams = SpeechParams()
 ) -> ChannelAnalysis:
     energy = frame_db(samples)
-    floor = float(np.percentile(energy, 10))
-    threshold = max(floor + params.threshold_above_floor_db, params.absolute_threshold_dbfs)
+    floor = float(np.percentile(energy, params.floor_percentile))
+    threshold = min(
+        max(floor + params.threshold_above_floor_db, params.min_threshold_dbfs), params.max_threshold_dbfs
+    )
     loud = energy > threshold
     active = loud.copy()
     bleed = np.zeros_like(loud)
@@ -94,7 +100,7 @@ def _regions(active: np.ndarray, params: SpeechParams, duration: float) -> list[
     runs: list[list[float]] = []
     edges = np.flatnonzero(np.diff(np.concatenate(([0], active.astype(np.int8), [0]))))
     for start, end in zip(edges[::2], edges[1::2], strict=True):
-        begin, finish = start * FRAME_S, end * FRAME_S
+        begin, finish = float(start * FRAME_S), float(end * FRAME_S)
         if runs and begin - runs[-1][1] < params.min_gap_s:
             runs[-1][1] = finish
         else:

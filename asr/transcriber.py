@@ -3,13 +3,14 @@
 Each party's channel is transcribed on its own (stereo recordings), so who said what comes from
 the wiring, checked against what each side says (`asr.roles`). Speech regions come from an
 energy detector (`asr.speech`); only those are decoded (`PackedStream`). Output passes the
-hallucination guards (`asr.guards`). A mono mix is one "unknown" speaker.
+hallucination guards (`asr.guards`). A mono mix is diarized into two voices (`asr.diarize`),
+and the roles assigned from what each voice says.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 from asr.decode import TARGET_RATE, DecodedAudio
 from asr.guards import GuardParams, GuardReport, keep
 from asr.model_files import ResolvedModel, resolve_model
-from asr.roles import SILENT_RATIO, decide_roles
+from asr.roles import SILENT_RATIO, decide_roles, pick_agent
 from asr.speech import ChannelAnalysis, Region, analyse_channel
 from asr.transcript import ChannelInfo, Layout, Segment, Speaker, Transcript, Word
 
@@ -43,13 +44,14 @@ class AsrOptions:
     cpu_threads: int = 2
     beam_size: int = 1
     batch_size: int = 0
+    diarize: bool = True
     cache_dir: Path = field(default=Path.home() / ".cache" / "callqa")
 
     @property
     def version(self) -> str:
         return (
             f"fw{FASTER_WHISPER_VERSION}:p{PIPELINE_VERSION}:{self.model_english}|{self.model_multilingual}:"
-            f"b{self.beam_size}"
+            f"b{self.beam_size}:d{int(self.diarize)}"
         )
 
     def transcribe_kwargs(self) -> dict[str, Any]:
@@ -119,6 +121,9 @@ class Transcriber:
             if (kept := keep(segment, self.guards, report)) is not None
         ]
         notes = report.summary()
+        if len(parties) == 1 and self.options.diarize and segments:
+            segments, note = self._diarize(parties[0], segments, language, vocabulary)
+            notes.insert(0, note)
         if len(parties) == 2:
             decision = decide_roles(
                 [s for s in segments if s.speaker == "agent"],
@@ -145,6 +150,21 @@ class Transcriber:
             segments=sorted(segments, key=lambda s: (s.start, s.end)),
             notes=notes,
         )
+
+    def _diarize(
+        self, party: Party, segments: list[Segment], language: str, vocabulary: Sequence[str]
+    ) -> tuple[list[Segment], str]:
+        from asr.diarize import diarize
+
+        turns = diarize(party.samples, party.analysis.regions)
+        if turns.speakers < 2:
+            return segments, "mono: one voice found; speaker left unknown"
+        voices = [part for s in segments for part in split_by_voice(s, turns.speaker_at)]
+        sides = [[s for s, v in voices if v == k] for k in (0, 1)]
+        agent, note = pick_agent(sides, language, vocabulary)
+        return [
+            s.model_copy(update={"speaker": "agent" if v == agent else "customer"}) for s, v in voices
+        ], note
 
     def _detect_language(self, parties: Sequence[Party]) -> tuple[str, float]:
         """On the speech of the party that talks most, not on leading silence or ringing."""
@@ -271,6 +291,34 @@ class PackedStream:
                 if segment is not None:
                     out.append(segment)
         return out
+
+
+def split_by_voice(segment: Segment, voice_at: Callable[[float], int]) -> list[tuple[Segment, int]]:
+    """Cut a segment wherever the voice under its words changes."""
+    groups: list[tuple[int, list[Word]]] = []
+    for word in segment.words:
+        voice = voice_at((word.start + word.end) / 2)
+        if groups and groups[-1][0] == voice:
+            groups[-1][1].append(word)
+        else:
+            groups.append((voice, [word]))
+    if len(groups) <= 1:
+        return [(segment, groups[0][0] if groups else voice_at(segment.start))]
+    joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in segment.text) else " "
+    return [
+        (
+            segment.model_copy(
+                update={
+                    "words": words,
+                    "start": words[0].start,
+                    "end": words[-1].end,
+                    "text": joiner.join(w.text for w in words),
+                }
+            ),
+            voice,
+        )
+        for voice, words in groups
+    ]
 
 
 def quality_warnings(parties: Sequence[Party]) -> list[str]:
