@@ -190,8 +190,14 @@ class Transcriber:
         if self.options.batch_size > 0:
             from faster_whisper import BatchedInferencePipeline
 
+            # With its default without_timestamps=True, tiny models return almost nothing for a
+            # clip holding several utterances; timestamp tokens keep them decoding turn by turn.
             fw_segments, _ = BatchedInferencePipeline(model).transcribe(
-                stream.samples, clip_timestamps=stream.clips(), batch_size=self.options.batch_size, **kwargs
+                stream.samples,
+                clip_timestamps=stream.clips(),
+                batch_size=self.options.batch_size,
+                without_timestamps=False,
+                **kwargs,
             )
         else:
             fw_segments, _ = model.transcribe(stream.samples, vad_filter=False, **kwargs)
