@@ -35,8 +35,9 @@ System = Callable[[np.ndarray, int | None, str], list[tuple[str, float, str]]]
 
 
 def bare_system(transcriber: Transcriber, vad: bool) -> System:
-    """(speaker, start, text) for each channel; bare fw has no idea of speakers: oracle mapping."""
-    options = transcriber.options
+    """(speaker, start, text) for each channel; bare fw has no idea of speakers: oracle mapping.
+    faster-whisper's defaults but for beam 1, word timestamps and no conditioning, as callqa."""
+    bare_kwargs = {"beam_size": 1, "word_timestamps": True, "condition_on_previous_text": False}
 
     def run(samples: np.ndarray, agent_channel: int | None, language: str) -> list[tuple[str, float, str]]:
         resolved, model = transcriber.model_for(language)
@@ -49,7 +50,7 @@ def bare_system(transcriber: Transcriber, vad: bool) -> System:
                 channel,
                 language=None if resolved.english_only else language,
                 vad_filter=vad,
-                **options.transcribe_kwargs(),
+                **bare_kwargs,
             )
             out.extend((speaker, s.start, s.text) for s in segments)
         return out
@@ -80,7 +81,15 @@ def main() -> None:
     transcriber = Transcriber(AsrOptions())
     systems: dict[str, System] = {
         "callqa": callqa_system(transcriber, ()),
-        **({"callqa+voc": callqa_system(transcriber, tuple(args.vocabulary))} if args.vocabulary else {}),
+        **(
+            {
+                "callqa+voc": callqa_system(
+                    Transcriber(AsrOptions(prompt_vocabulary=True)), tuple(args.vocabulary)
+                )
+            }
+            if args.vocabulary
+            else {}
+        ),
         "fw+vad": bare_system(transcriber, vad=True),
         "fw": bare_system(transcriber, vad=False),
     }

@@ -118,7 +118,22 @@ def _asr(truths: dict[str, dict[str, Any]], preds: dict[str, dict[str, Any]]) ->
         for k in sorted(words)
         if k.startswith("agnostic:")
     }
-    return {"wer": wer, "wer_speaker_agnostic": agnostic}
+    return {"wer": wer, "wer_speaker_agnostic": agnostic, "text_in_silence_s": text_in_silence(truths, preds)}
+
+
+def text_in_silence(
+    truths: dict[str, dict[str, Any]], preds: dict[str, dict[str, Any]], margin: float = 0.25
+) -> float:
+    """Seconds of predicted utterances inside ground-truth silences and hold (each shrunk by
+    `margin` for boundary slack): text there was never said. Extra metric, not in SCHEMA."""
+    total = 0.0
+    for call_id, truth in truths.items():
+        quiet = [
+            (q["start"] + margin, q["end"] - margin) for q in (*truth["silences"], *truth.get("hold", []))
+        ]
+        for u in preds[call_id].get("utterances", []):
+            total += sum(max(0.0, min(u["end"], b) - max(u["start"], a)) for a, b in quiet)
+    return round(total, 2)
 
 
 def _add_wer(

@@ -17,6 +17,7 @@ def summary_table(report: dict[str, Any]) -> Table:
     rows: list[tuple[str, Any]] = [
         *((f"WER {k}", v) for k, v in report["asr"]["wer"].items()),
         *((f"WER speaker-agnostic {k}", v) for k, v in report["asr"]["wer_speaker_agnostic"].items()),
+        ("text inside silence or hold (s)", report["asr"]["text_in_silence_s"]),
         ("layout accuracy", report["layout_accuracy"]),
         *(
             (f"{label} F1 (missing)", report["labels"][label]["f1"])

@@ -49,6 +49,14 @@ def test_truth_against_itself_is_perfect() -> None:
     assert report["labels"]["disclosure"]["f1"] == 1.0
     assert report["verdict"]["accuracy"] == 1.0
     assert report["intervals"]["silences"]["f1"] == 1.0
+    assert report["asr"]["text_in_silence_s"] == 0.0
+
+
+def test_text_inside_a_silence_is_measured() -> None:
+    truth = call("a")
+    guess = copy.deepcopy(truth)
+    guess["utterances"].append({"speaker": "agent", "start": 6.0, "end": 8.0, "text": "thanks for watching"})
+    assert score_corpus({"a": truth}, {"a": guess})["asr"]["text_in_silence_s"] == 2.0
 
 
 def test_empty_prediction_scores_as_wrong() -> None:

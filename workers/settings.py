@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     asr_cpu_threads: int = Field(default=2, ge=1)
     asr_beam_size: int = Field(default=1, ge=1, le=10)
     asr_batch_size: int = Field(default=0, ge=0, description="> 0: batched decoding (GPU workers)")
+    asr_diarize: bool = True
+    asr_prompt_vocabulary: bool = False
 
     default_language: Literal["en", "zh"] | None = None
     default_agent_channel: Literal["left", "right"] = "left"
@@ -131,6 +133,8 @@ class Settings(BaseSettings):
             cpu_threads=self.asr_cpu_threads,
             beam_size=self.asr_beam_size,
             batch_size=self.asr_batch_size,
+            diarize=self.asr_diarize,
+            prompt_vocabulary=self.asr_prompt_vocabulary,
             cache_dir=(self.data_dir / "models").resolve(),
         )
 
