@@ -39,23 +39,24 @@ class _Item(_Strict):
     description: str = ""
 
 
-class PhrasePresentItem(_Item):
+class _PhraseItem(_Item):
+    phrases: list[str] = Field(min_length=1)
+    speaker: SpeakerScope = "agent"
+    window: Window = Field(default_factory=Window)
+
+
+class PhrasePresentItem(_PhraseItem):
     """Passes when the speaker says one of the phrases (fuzzy, tolerant of ASR errors)."""
 
     detector: Literal["phrase_present"]
-    phrases: list[str] = Field(min_length=1)
-    speaker: SpeakerScope = "agent"
-    window: Window = Field(default_factory=Window)
     min_similarity: float = Field(default=85, ge=50, le=100)
 
 
-class PhraseAbsentItem(_Item):
-    """Fails when the speaker says any of the phrases: forbidden language."""
+class PhraseAbsentItem(_PhraseItem):
+    """Fails when the speaker says any of the phrases: forbidden language. A stricter default
+    similarity than for required phrases: a false forbidden-phrase finding accuses the agent."""
 
     detector: Literal["phrase_absent"]
-    phrases: list[str] = Field(min_length=1)
-    speaker: SpeakerScope = "agent"
-    window: Window = Field(default_factory=Window)
     min_similarity: float = Field(default=90, ge=50, le=100)
 
 
