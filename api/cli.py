@@ -13,8 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
 from api.render import call_page, results_table
+from store.calls import CallFilter
 from store.tables import Call, CallStatus
 from store.tokens import ROLES
+from workers.dispatch import Dispatcher
 from workers.embedded import Embedded, WorkersDied
 from workers.intake import retry as retry_call
 from workers.intake import submit_file
@@ -140,14 +142,10 @@ def retry(
     all_failed: Annotated[bool, typer.Option("--all-failed", help="retry every failed call")] = False,
 ) -> None:
     """Queue failed calls again (the embedded workers pick them up on the next `process` or `serve`)."""
-    from workers.dispatch import Dispatcher
-
     settings = get_settings()
     services = Services(settings)
     targets = [_resolve(services, ref) for ref in calls or []]
     if all_failed:
-        from store.calls import CallFilter
-
         targets += services.calls.search(CallFilter(status=CallStatus.FAILED, limit=100_000))
     if not targets:
         errors.print("nothing to retry: name call ids or use --all-failed")
