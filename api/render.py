@@ -112,9 +112,9 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
                 _evidence(item),
             )
         parts.append(items)
-        findings = [f for f in analysis["findings"] if f["kind"] in ("silence", "overtalk")]
+        findings = [f for f in analysis["findings"] if f["kind"] in ("silence", "overtalk", "hold")]
         if findings:
-            timing = Table(title="Silences and overtalk", expand=True)
+            timing = Table(title="Silences, hold and overtalk", expand=True)
             timing.add_column("time", no_wrap=True)
             timing.add_column("finding")
             for f in findings:

@@ -23,7 +23,7 @@ from asr.guards import GuardParams, GuardReport, keep
 from asr.model_files import ResolvedModel, resolve_model
 from asr.roles import SILENT_RATIO, decide_roles, pick_agent
 from asr.speech import ChannelAnalysis, Region, analyse_channel
-from asr.transcript import ChannelInfo, Layout, Segment, Speaker, Transcript, Word
+from asr.transcript import ChannelInfo, HoldSpan, Layout, Segment, Speaker, Transcript, Word
 
 AgentSide = Literal["left", "right"]
 
@@ -155,6 +155,11 @@ class Transcriber:
             asr_version=self.options.version,
             channels=[_channel_info(p) for p in parties],
             segments=sorted(segments, key=lambda s: (s.start, s.end)),
+            holds=[
+                HoldSpan(start=h.start, end=h.end, kind=h.kind, channel=p.channel)
+                for p in parties
+                for h in p.analysis.holds
+            ],
             notes=notes,
         )
 

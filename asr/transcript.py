@@ -46,6 +46,15 @@ class ChannelInfo(BaseModel):
     bleed_seconds: float = Field(description="other party's speech leaking into this channel, ignored")
 
 
+class HoldSpan(BaseModel):
+    """Hold music or tone played on a channel: neither speech nor dead air."""
+
+    start: float
+    end: float
+    kind: Literal["music", "tone"]
+    channel: int | None
+
+
 class Transcript(BaseModel):
     language: str
     language_probability: float = 1.0
@@ -55,6 +64,7 @@ class Transcript(BaseModel):
     asr_version: str
     channels: list[ChannelInfo] = Field(default_factory=list)
     segments: list[Segment] = Field(default_factory=list)
+    holds: list[HoldSpan] = Field(default_factory=list)
     notes: list[str] = Field(
         default_factory=list, description="how roles were decided, what the guards dropped, audio warnings"
     )

@@ -47,6 +47,7 @@ def prediction(call_id: str, transcript: Transcript, analysis: Analysis, mapping
             for s in transcript.segments
         ],
         "silences": [{"start": s.start, "end": s.end} for s in silences(transcript, 3.0)],
+        "hold": [{"start": h.start, "end": h.end} for h in transcript.holds],
         "overtalk": [
             {"start": o.start, "end": o.end, "interrupter": o.interrupter} for o in overtalk(transcript)
         ],

@@ -34,15 +34,18 @@ class Overtalk:
 
 
 def silences(transcript: Transcript, min_s: float) -> list[Silence]:
-    """Maximal stretches of at least `min_s` where nobody speaks, file start and end included."""
+    """Maximal stretches of at least `min_s` where nobody speaks and no hold audio plays,
+    file start and end included. `before` is the segment that ends the speech before it."""
     out: list[Silence] = []
     cursor = 0.0
     before: Segment | None = None
-    for segment in sorted(transcript.segments, key=lambda s: s.start):
-        if segment.start - cursor >= min_s:
-            out.append(Silence(round(cursor, 3), round(segment.start, 3), before))
-        if segment.end >= cursor:
-            cursor, before = segment.end, segment
+    events: list[tuple[float, float, Segment | None]] = [(s.start, s.end, s) for s in transcript.segments]
+    events.extend((h.start, h.end, None) for h in transcript.holds)
+    for start, end, segment in sorted(events, key=lambda e: e[0]):
+        if start - cursor >= min_s:
+            out.append(Silence(round(cursor, 3), round(start, 3), before))
+        if end >= cursor:
+            cursor, before = end, segment
     if transcript.duration_s - cursor >= min_s:
         out.append(Silence(round(cursor, 3), round(transcript.duration_s, 3), before))
     return out

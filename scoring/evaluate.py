@@ -37,6 +37,10 @@ def conversation_findings(transcript: Transcript, min_silence_s: float = 3.0) ->
         for s in silences(transcript, min_silence_s)
     ]
     out.extend(
+        Finding(kind="hold", start=h.start, end=h.end, detail=f"{h.end - h.start:.1f} s of hold {h.kind}")
+        for h in transcript.holds
+    )
+    out.extend(
         Finding(
             kind="overtalk",
             speaker=o.interrupter,

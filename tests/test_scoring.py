@@ -193,3 +193,14 @@ def test_eval_cards_load() -> None:
     catalog = ScorecardCatalog.load(EVAL_CARDS)
     assert not catalog.errors
     assert {c.id for c in catalog.latest()} >= {"dev-en", "dev-zh", "generic-en", "generic-zh"}
+
+
+def test_hold_is_not_dead_air(generic_en) -> None:  # type: ignore[no-untyped-def]
+    from asr.transcript import HoldSpan
+
+    call = good_call()
+    call.holds.append(HoldSpan(start=17.0, end=49.0, kind="music", channel=0))
+    gaps = [(g.start, g.end) for g in silences(call, 3.0)]
+    assert (16.0, 50.0) not in gaps and all(not (17.0 < g[0] < 49.0) for g in gaps)
+    dead_air = next(i for i in analyse(call, generic_en).score.items if i.item_id == "dead_air")
+    assert dead_air.status == "pass"
