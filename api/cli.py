@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
 from api.render import call_page, results_table
+from scoring.scorecard import ScorecardError, load_scorecard
 from store.calls import CallFilter
 from store.tables import Call, CallStatus
 from store.tokens import ROLES
@@ -21,6 +22,7 @@ from workers.embedded import Embedded, WorkersDied
 from workers.intake import retry as retry_call
 from workers.intake import submit_file
 from workers.logs import configure_logging
+from workers.pipeline import analyse_stage as rescore_call
 from workers.services import Services
 from workers.settings import get_settings
 
@@ -31,6 +33,8 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+scorecard_app = typer.Typer(help="Scorecards: validate, list, add.", no_args_is_help=True)
+app.add_typer(scorecard_app, name="scorecard")
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
@@ -199,6 +203,84 @@ def evaluate(
     report = run_evaluation(settings, corpus, out, predictions, reference_text=reference_text, console=errors)
     console.print(summary_table(report))
     console.print(f"report written to {out}")
+
+
+@scorecard_app.command("validate")
+def scorecard_validate(files: Annotated[list[Path], typer.Argument(help="scorecard YAML files")]) -> None:
+    """Check scorecards; every problem is printed as file:line: field: problem."""
+    failed = False
+    for file in files:
+        try:
+            card = load_scorecard(file)
+            console.print(f"[green]ok[/] {file}: {card.key} ({card.name}, {len(card.items())} items)")
+        except ScorecardError as error:
+            failed = True
+            errors.print(f"[red]invalid[/] {error}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@scorecard_app.command("list")
+def scorecard_list() -> None:
+    """Every scorecard callqa can use (built-in, CALLQA_SCORECARD_DIR, added), and broken ones."""
+    catalog = Services(get_settings()).scorecards
+    for key, card in sorted(catalog.cards.items()):
+        console.print(f"{key}\t{card.language}\t{len(card.items())} items\t{card.name}")
+    for problem in catalog.errors:
+        errors.print(f"[red]broken:[/] {problem}")
+
+
+@scorecard_app.command("add")
+def scorecard_add(file: Annotated[Path, typer.Argument(help="a scorecard YAML file")]) -> None:
+    """Validate a scorecard and add it; a changed card must carry a new version."""
+    settings = get_settings()
+    try:
+        card = load_scorecard(file)
+    except ScorecardError as error:
+        errors.print(f"[red]invalid[/] {error}")
+        raise typer.Exit(1) from error
+    existing = Services(settings).scorecards.cards.get(card.key)
+    if existing is not None and existing != card:
+        errors.print(f"[red]error:[/] {card.key} exists with other content: raise `version` to change a card")
+        raise typer.Exit(1)
+    target = settings.added_scorecards_dir / f"{card.id}@{card.version}.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    console.print(f"added {card.key} ({target}); restart running workers to use it")
+
+
+@app.command()
+def rescore(
+    calls: Annotated[
+        list[str] | None, typer.Argument(help="call ids (or unique prefixes, external ids)")
+    ] = None,
+    scorecard: Annotated[
+        str | None, typer.Option(help="id or id@version; default: the call's usual card")
+    ] = None,
+    all_scored: Annotated[bool, typer.Option("--all", help="every transcribed call")] = False,
+) -> None:
+    """Score stored calls again (e.g. against a new card version) without transcribing them again."""
+    services = Services(get_settings())
+    targets = [_resolve(services, ref) for ref in calls or []]
+    if all_scored:
+        targets += services.calls.search(CallFilter(status=CallStatus.SCORED, limit=1_000_000))
+    if not targets:
+        errors.print("nothing to rescore: name call ids or use --all")
+        raise typer.Exit(2)
+    try:
+        if scorecard:
+            services.scorecards.get(scorecard)
+    except KeyError as error:
+        errors.print(f"[red]error:[/] {error.args[0]}")
+        raise typer.Exit(2) from error
+    for target in targets:
+        if rescore_call(services, target.id, scorecard):
+            done = services.calls.get(target.id) or target
+            console.print(
+                f"{target.id[:8]} {target.filename}: {done.score_total} {(done.verdict or '').upper()}"
+            )
+        else:
+            errors.print(f"[yellow]skipped:[/] {target.id} ({target.filename}) has no transcript")
 
 
 @token_app.command("create")

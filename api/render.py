@@ -112,6 +112,8 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
                 _evidence(item),
             )
         parts.append(items)
+        if analysis.get("stats"):
+            parts.append(Text(_stats_line(analysis["stats"])))
         findings = [f for f in analysis["findings"] if f["kind"] in ("silence", "overtalk", "hold")]
         if findings:
             timing = Table(title="Silences, hold and overtalk", expand=True)
@@ -121,6 +123,24 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
                 timing.add_row(f"{_clock(f['start'])}-{_clock(f['end'])}", f"{f['kind']}: {f['detail']}")
             parts.append(timing)
     return Group(*parts)
+
+
+def _stats_line(stats: dict[str, Any]) -> str:
+    parts = []
+    if stats.get("agent_talk_ratio") is not None:
+        parts.append(f"talk: agent {stats['agent_talk_ratio']:.0%}")
+    rates = ", ".join(f"{k} {v:.0f} {stats['rate_unit']}" for k, v in stats["speaking_rate"].items())
+    parts.append(f"rate: {rates or '-'}")
+    if stats.get("mean_response_latency_s") is not None:
+        parts.append(f"response latency: {stats['mean_response_latency_s']:.1f} s")
+    monologue = stats.get("longest_monologue")
+    if monologue:
+        parts.append(f"longest monologue: {monologue['speaker']} {monologue['seconds']:.0f} s")
+    parts.append(
+        f"overtalk {stats['overtalk_seconds']:.1f} s, silence {stats['silence_seconds']:.0f} s, "
+        f"hold {stats['hold_seconds']:.0f} s"
+    )
+    return " | ".join(parts)
 
 
 def _evidence(item: dict[str, Any]) -> str:

@@ -6,9 +6,12 @@ what a listener hears; the audio-level measures of a later stage refine these.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 
 from asr.transcript import Segment, Speaker, Transcript
+from scoring.results import ConversationStats, Monologue
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,61 @@ def silences(transcript: Transcript, min_s: float) -> list[Silence]:
     if transcript.duration_s - cursor >= min_s:
         out.append(Silence(round(cursor, 3), round(transcript.duration_s, 3), before))
     return out
+
+
+def stats(transcript: Transcript, min_silence_s: float = 3.0) -> ConversationStats:
+    chinese = transcript.language == "zh"
+    talk: dict[str, float] = {}
+    units: dict[str, int] = {}
+    for segment in transcript.segments:
+        talk[segment.speaker] = talk.get(segment.speaker, 0.0) + segment.end - segment.start
+        count = len(re.findall(r"[\u4e00-\u9fff]", segment.text)) if chinese else len(segment.text.split())
+        units[segment.speaker] = units.get(segment.speaker, 0) + count
+    agent, customer = talk.get("agent", 0.0), talk.get("customer", 0.0)
+    return ConversationStats(
+        talk_seconds={k: round(v, 1) for k, v in talk.items()},
+        agent_talk_ratio=round(agent / (agent + customer), 3) if agent + customer > 0 else None,
+        speaking_rate={k: round(60.0 * units[k] / v, 1) for k, v in talk.items() if v > 0},
+        rate_unit="cpm" if chinese else "wpm",
+        mean_response_latency_s=_response_latency(transcript),
+        longest_monologue=_longest_monologue(transcript),
+        overtalk_seconds=round(sum(o.duration for o in overtalk(transcript)), 1),
+        silence_seconds=round(sum(s.duration for s in silences(transcript, min_silence_s)), 1),
+        hold_seconds=round(sum(h.end - h.start for h in transcript.holds), 1),
+    )
+
+
+def _response_latency(transcript: Transcript) -> float | None:
+    """From the end of a customer turn to the start of the agent's next turn (gaps only)."""
+    gaps = []
+    ordered = sorted(transcript.segments, key=lambda s: s.start)
+    for previous, current in itertools.pairwise(ordered):
+        if previous.speaker == "customer" and current.speaker == "agent" and current.start > previous.end:
+            gaps.append(current.start - previous.end)
+    return round(sum(gaps) / len(gaps), 2) if gaps else None
+
+
+def _longest_monologue(transcript: Transcript, max_pause_s: float = 2.0) -> Monologue | None:
+    """The longest stretch one party talks with no other party speaking and pauses under 2 s."""
+    best: Monologue | None = None
+    current: list[Segment] = []
+    for segment in sorted(transcript.segments, key=lambda s: s.start):
+        if current and (
+            segment.speaker != current[0].speaker or segment.start - current[-1].end > max_pause_s
+        ):
+            best = _longer(best, current)
+            current = []
+        current.append(segment)
+    return _longer(best, current)
+
+
+def _longer(best: Monologue | None, run: list[Segment]) -> Monologue | None:
+    if not run:
+        return best
+    seconds = run[-1].end - run[0].start
+    if best is not None and best.seconds >= seconds:
+        return best
+    return Monologue(speaker=run[0].speaker, start=run[0].start, end=run[-1].end, seconds=round(seconds, 1))
 
 
 def overtalk(transcript: Transcript, min_overlap_s: float = 0.05) -> list[Overtalk]:

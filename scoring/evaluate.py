@@ -2,13 +2,15 @@
 
 Rules that protect the agent: a phrase heard in an unseparated mono mix cannot be pinned on
 the agent, so a forbidden phrase there is "undecidable" (a human listens) rather than a fail;
-an item about a party whose channel produced no speech at all is undecidable too.
+an item about a party whose channel produced no speech at all is undecidable too, and so is a
+required phrase not found on a channel whose audio is too poor to tell (silent, noisy, clipped,
+or transcribed with low confidence).
 """
 
 from __future__ import annotations
 
 from asr.transcript import Transcript
-from scoring.conversation import Silence, overtalk, silences
+from scoring.conversation import Silence, overtalk, silences, stats
 from scoring.phrases import PhraseHit, find_phrases
 from scoring.results import Analysis, Finding, ItemResult, ItemStatus, Score
 from scoring.scorecard import (
@@ -21,6 +23,10 @@ from scoring.scorecard import (
 )
 
 UNATTRIBUTED_CONFIDENCE = 0.6
+MIN_SPEECH_RATIO = 0.01
+MIN_SNR_DB = 10.0
+MAX_CLIPPING = 0.01
+MIN_WORD_PROBABILITY = 0.35
 
 
 def analyse(transcript: Transcript, card: Scorecard) -> Analysis:
@@ -28,7 +34,9 @@ def analyse(transcript: Transcript, card: Scorecard) -> Analysis:
     results = [_decide(transcript, section, item) for section, item in card.items()]
     for result in results:
         findings.extend(result.evidence)
-    return Analysis(findings=sorted(findings, key=lambda f: f.start), score=score(card, results))
+    return Analysis(
+        findings=sorted(findings, key=lambda f: f.start), score=score(card, results), stats=stats(transcript)
+    )
 
 
 def conversation_findings(transcript: Transcript, min_silence_s: float = 3.0) -> list[Finding]:
@@ -79,6 +87,9 @@ def _decide(
         status, reason, evidence = "undecidable", f"no {item.speaker} speech was transcribed", []
     elif isinstance(item, PhrasePresentItem):
         status, reason, evidence = _phrase_present(transcript, item)
+        problem = audio_problem(transcript, item.speaker)
+        if status == "fail" and problem:
+            status, reason = "undecidable", f"{reason}, but {problem}"
     else:
         status, reason, evidence = _phrase_absent(transcript, item)
     return ItemResult(
@@ -92,6 +103,23 @@ def _decide(
         reason=reason,
         evidence=evidence,
     )
+
+
+def audio_problem(transcript: Transcript, speaker: str) -> str:
+    """Why a missing phrase may be the recording's fault rather than the agent's ("" if none)."""
+    for channel in transcript.channels:
+        if channel.speaker != speaker:
+            continue
+        if channel.speech_ratio < MIN_SPEECH_RATIO:
+            return f"the {speaker} channel is nearly silent (one-way audio?)"
+        if channel.snr_db < MIN_SNR_DB:
+            return f"the {speaker} channel is too noisy (SNR {channel.snr_db:.0f} dB)"
+        if channel.clipping_ratio > MAX_CLIPPING:
+            return f"the {speaker} channel is clipped ({channel.clipping_ratio:.1%} of samples)"
+    words = [w.probability for s in transcript.segments if s.speaker == speaker for w in s.words]
+    if words and sum(words) / len(words) < MIN_WORD_PROBABILITY:
+        return f"the {speaker}'s speech was transcribed with low confidence ({sum(words) / len(words):.2f})"
+    return ""
 
 
 def _has_speech(transcript: Transcript, speaker: str) -> bool:

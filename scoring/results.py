@@ -56,8 +56,31 @@ class Score(BaseModel):
         return [i for i in self.items if i.status == "undecidable"]
 
 
+class Monologue(BaseModel):
+    speaker: Speaker
+    start: float
+    end: float
+    seconds: float
+
+
+class ConversationStats(BaseModel):
+    """Talk-time measures supervisors coach on; speaking rate is words per minute for English,
+    characters per minute for Chinese."""
+
+    talk_seconds: dict[str, float]
+    agent_talk_ratio: float | None = Field(description="agent talk time / (agent + customer)")
+    speaking_rate: dict[str, float]
+    rate_unit: Literal["wpm", "cpm"]
+    mean_response_latency_s: float | None = Field(description="customer stops -> agent starts, mean")
+    longest_monologue: Monologue | None
+    overtalk_seconds: float
+    silence_seconds: float
+    hold_seconds: float
+
+
 class Analysis(BaseModel):
     """Everything scoring says about a call; stored as one JSON document per (call, scorecard)."""
 
     findings: list[Finding]
     score: Score
+    stats: ConversationStats | None = None

@@ -125,5 +125,14 @@ def test_openapi_documents_bearer_auth(client: TestClient) -> None:
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 
+def test_scorecards_and_rescore_rules(client: TestClient) -> None:
+    admin = token(client, "admin")
+    cards = client.get("/scorecards", headers=token(client, "trainer")).json()
+    assert "generic-en@1" in [c["key"] for c in cards["scorecards"]]
+    call_id = upload(client, admin, wav_bytes(700)).json()["id"]
+    assert client.post(f"/calls/{call_id}/rescore", headers=admin).status_code == 409
+    assert client.post(f"/calls/{call_id}/rescore", headers=token(client, "inspector")).status_code == 403
+
+
 def test_unknown_call_is_404(client: TestClient, tmp_path: Path) -> None:
     assert client.get("/calls/does-not-exist", headers=token(client, "admin")).status_code == 404

@@ -76,7 +76,27 @@ def test_process_show_retry(tmp_path: Path, folder: Path) -> None:
 
     retried = callqa(data, "retry", "--all-failed")
     assert retried.returncode == 0 and "corrupt.wav" in retried.stdout
+
+    dev_card = Path(__file__).parent.parent / "eval" / "scorecards" / "dev-en.yaml"
+    added = callqa(data, "scorecard", "add", str(dev_card))
+    assert added.returncode == 0 and "added dev-en@1" in added.stdout
+    assert "dev-en@1" in callqa(data, "scorecard", "list").stdout
+    rescored = callqa(data, "rescore", good.id, "--scorecard", "dev-en")
+    assert rescored.returncode == 0 and good.id[:8] in rescored.stdout
+    analysis = services.calls.analysis(good.id)
+    assert analysis is not None and analysis.scorecard_key == "dev-en@1"
+    assert services.calls.transcript(good.id) is not None
     services.close()
+
+
+def test_scorecard_validate_reports_lines(tmp_path: Path) -> None:
+    good = Path(__file__).parent.parent / "scoring" / "scorecards" / "generic-en.yaml"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("weight: 25", "weight: many"))
+    result = callqa(tmp_path / "data", "scorecard", "validate", str(good), str(bad))
+    assert result.returncode == 1
+    assert "ok" in result.stdout and "generic-en@1" in result.stdout
+    assert "bad.yaml:" in result.stderr and "weight" in result.stderr
 
 
 def test_token_create_prints_a_working_token(tmp_path: Path) -> None:

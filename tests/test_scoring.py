@@ -204,3 +204,66 @@ def test_hold_is_not_dead_air(generic_en) -> None:  # type: ignore[no-untyped-de
     assert (16.0, 50.0) not in gaps and all(not (17.0 < g[0] < 49.0) for g in gaps)
     dead_air = next(i for i in analyse(call, generic_en).score.items if i.item_id == "dead_air")
     assert dead_air.status == "pass"
+
+
+def test_missing_phrase_on_a_bad_channel_is_undecidable(generic_en) -> None:  # type: ignore[no-untyped-def]
+    from asr.transcript import ChannelInfo
+
+    call = good_call()
+    del call.segments[1]  # no disclosure
+    call.channels = [
+        ChannelInfo(
+            index=0,
+            speaker="agent",
+            level_dbfs=-30,
+            noise_floor_dbfs=-36,
+            snr_db=6,
+            speech_seconds=20,
+            speech_ratio=0.4,
+            clipping_ratio=0.0,
+            bleed_seconds=0,
+        ),
+    ]
+    disclosure = next(i for i in analyse(call, generic_en).score.items if i.item_id == "disclosure")
+    assert disclosure.status == "undecidable"
+    assert "too noisy (SNR 6 dB)" in disclosure.reason
+
+
+def test_low_asr_confidence_makes_a_missing_phrase_undecidable(generic_en) -> None:  # type: ignore[no-untyped-def]
+    call = good_call()
+    del call.segments[1]
+    for s in call.by_speaker("agent"):
+        s.words = [w.model_copy(update={"probability": 0.2}) for w in s.words]
+    disclosure = next(i for i in analyse(call, generic_en).score.items if i.item_id == "disclosure")
+    assert disclosure.status == "undecidable" and "low confidence" in disclosure.reason
+
+
+def test_conversation_stats() -> None:
+    from scoring.conversation import stats
+
+    call = transcript(
+        [
+            segment("agent", 0.0, 6.0, "one two three four five six seven eight nine ten eleven twelve"),
+            segment("customer", 5.0, 8.0, "a b c d e f", channel=1),
+            segment("agent", 9.0, 10.0, "yes indeed"),
+            segment("agent", 11.0, 14.0, "and then some more words here now"),
+        ],
+        duration=20.0,
+    )
+    found = stats(call)
+    assert found.talk_seconds == {"agent": 10.0, "customer": 3.0}
+    assert found.agent_talk_ratio == pytest.approx(10 / 13, abs=1e-3)
+    assert found.speaking_rate["agent"] == pytest.approx(60 * 21 / 10, abs=0.1)
+    assert found.rate_unit == "wpm"
+    assert found.mean_response_latency_s == pytest.approx(1.0)
+    assert found.longest_monologue is not None and found.longest_monologue.seconds == 6.0
+    assert found.overtalk_seconds == 1.0
+    assert found.silence_seconds == 6.0
+
+
+def test_chinese_rate_is_characters_per_minute() -> None:
+    from scoring.conversation import stats
+
+    call = transcript([segment("agent", 0.0, 3.0, "您好，华信银行。")], duration=4.0, language="zh")
+    found = stats(call)
+    assert found.rate_unit == "cpm" and found.speaking_rate["agent"] == pytest.approx(120.0)

@@ -35,7 +35,7 @@ class Services:
 
     @cached_property
     def scorecards(self) -> ScorecardCatalog:
-        return ScorecardCatalog.load(self.settings.scorecard_dir)
+        return ScorecardCatalog.load(self.settings.scorecard_dir, self.settings.added_scorecards_dir)
 
     @cached_property
     def transcriber(self) -> Transcriber:

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         return (self.audio_dir or self.data_dir / "audio").resolve()
 
     @property
+    def added_scorecards_dir(self) -> Path:
+        """Where `callqa scorecard add` puts cards; loaded after the built-in ones and scorecard_dir."""
+        return (self.data_dir / "scorecards").resolve()
+
+    @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1_000_000)
 

@@ -163,6 +163,55 @@ def retry_call(request: Request, call_id: str, _: Principal = Depends(require(*U
     return Accepted(id=reset.id, status=reset.status, duplicate=False)
 
 
+@router.get("/scorecards")
+def list_scorecards(request: Request, _: Principal = Depends(require(*READERS))) -> dict[str, object]:
+    """Every usable scorecard (id@version, language, items) and the files that failed to load."""
+    catalog = services_of(request).scorecards
+    return {
+        "scorecards": [
+            {
+                "key": key,
+                "id": c.id,
+                "version": c.version,
+                "name": c.name,
+                "language": c.language,
+                "pass_mark": c.pass_mark,
+                "items": [
+                    {"id": i.id, "label": i.label, "weight": i.weight, "critical": i.critical}
+                    for _, i in c.items()
+                ],
+            }
+            for key, c in sorted(catalog.cards.items())
+        ],
+        "errors": catalog.errors,
+    }
+
+
+@router.post("/calls/{call_id}/rescore", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+def rescore_call(
+    request: Request,
+    call_id: str,
+    scorecard: Annotated[
+        str | None, Query(description="id or id@version; default: the call's usual card")
+    ] = None,
+    _: Principal = Depends(require("admin", "supervisor")),
+) -> Accepted:
+    """Score a transcribed call again (another card or version) without transcribing it again."""
+    services = services_of(request)
+    call = services.calls.get(call_id)
+    if call is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
+    if services.calls.transcript(call_id) is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the call has no transcript yet")
+    if scorecard is not None:
+        try:
+            services.scorecards.get(scorecard)
+        except KeyError as error:
+            raise HTTPException(422, error.args[0]) from error
+    _dispatcher(request).rescore(call_id, scorecard)
+    return Accepted(id=call.id, status=call.status, duplicate=False)
+
+
 def _visible(call: Call | None, who: Principal) -> Call:
     if call is None or not who.may_see(call.agent_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
