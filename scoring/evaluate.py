@@ -4,7 +4,8 @@ Rules that protect the agent: a phrase heard in an unseparated mono mix cannot b
 the agent, so a forbidden phrase there is "undecidable" (a human listens) rather than a fail;
 an item about a party whose channel produced no speech at all is undecidable too, and so is a
 required phrase not found on a channel whose audio is too poor to tell (silent, noisy, clipped,
-or transcribed with low confidence).
+or transcribed with low confidence), and a near miss (within 15 points of the threshold) on
+words the ASR was unsure of: the agent may well have said it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ MIN_SPEECH_RATIO = 0.01
 MIN_SNR_DB = 10.0
 MAX_CLIPPING = 0.01
 MIN_WORD_PROBABILITY = 0.35
+NEAR_MISS = 15.0
+UNSURE_WORD_PROBABILITY = 0.3
 
 
 def analyse(transcript: Transcript, card: Scorecard) -> Analysis:
@@ -131,6 +134,18 @@ def _has_speech(transcript: Transcript, speaker: str) -> bool:
 def _phrase_present(transcript: Transcript, item: PhrasePresentItem) -> tuple[ItemStatus, str, list[Finding]]:
     hits = find_phrases(transcript, item.phrases, item.speaker, item.window, item.min_similarity)
     if not hits:
+        near = find_phrases(
+            transcript, item.phrases, item.speaker, item.window, item.min_similarity - NEAR_MISS
+        )
+        unsure = [h for h in near if h.min_probability < UNSURE_WORD_PROBABILITY]
+        if unsure:
+            best = max(unsure, key=lambda h: h.similarity)
+            return (
+                "undecidable",
+                f'possibly said at {best.start:.1f} s: "{best.quote}" matches "{best.phrase}" '
+                f"{best.similarity:.0f}% on words the ASR was unsure of",
+                [_hit_finding(item.id, "possible_phrase", best)],
+            )
         return "fail", f"not said by the {item.speaker}{_window_text(item.window)}", []
     best = max(hits, key=lambda h: (h.attributed, h.similarity, -h.start))
     return "pass", f"said at {best.start:.1f} s", [_hit_finding(item.id, "phrase", best)]

@@ -28,6 +28,7 @@ class PhraseHit:
     end: float
     quote: str
     similarity: float
+    min_probability: float  # the least confident word of the match
 
     @property
     def attributed(self) -> bool:
@@ -86,16 +87,30 @@ def _best_in_turn(turn: list[Segment], targets: list[tuple[str, str]]) -> Phrase
         alignment = fuzz.partial_ratio_alignment(wanted, text)
         if alignment is None or (best is not None and alignment.score <= best.similarity):
             continue
-        start, end, quote = _span(tokens, alignment.dest_start, alignment.dest_end, turn)
-        best = PhraseHit(phrase, turn[0], start, end, quote, round(float(alignment.score), 1))
+        chosen = _span(tokens, alignment.dest_start, alignment.dest_end) or tokens
+        best = PhraseHit(
+            phrase,
+            turn[0],
+            chosen[0].start,
+            chosen[-1].end,
+            _quote(chosen),
+            round(float(alignment.score), 1),
+            min(t.probability for t in chosen),
+        )
     return best
 
 
-Token = tuple[str, float, float, int]
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: float
+    end: float
+    offset: int
+    probability: float
 
 
 def _tokens(turn: list[Segment]) -> tuple[list[Token], str]:
-    """Normalised words with their times and character offsets in the joined text.
+    """Normalised words with their times, confidence and character offsets in the joined text.
 
     Han characters are joined without a space, so Chinese phrases match character by character.
     """
@@ -103,29 +118,29 @@ def _tokens(turn: list[Segment]) -> tuple[list[Token], str]:
         item
         for segment in turn
         for item in (
-            [(normalise(w.text), w.start, w.end) for w in segment.words]
-            or [(normalise(segment.text), segment.start, segment.end)]
+            [(normalise(w.text), w.start, w.end, w.probability) for w in segment.words]
+            or [(normalise(segment.text), segment.start, segment.end, 1.0)]
         )
     ]
     tokens: list[Token] = []
     text = ""
-    for word, start, end in words:
+    for word, start, end, probability in words:
         if not word:
             continue
         if text and not (has_han(text[-1]) and has_han(word[0])):
             text += " "
-        tokens.append((word, start, end, len(text)))
+        tokens.append(Token(word, start, end, len(text), probability))
         text += word
     return tokens, text
 
 
-def _span(
-    tokens: list[Token], char_start: int, char_end: int, turn: list[Segment]
-) -> tuple[float, float, str]:
-    chosen = [t for t in tokens if t[3] + len(t[0]) > char_start and t[3] < char_end]
-    if not chosen:
-        return turn[0].start, turn[-1].end, " ".join(s.text for s in turn)
+def _span(tokens: list[Token], char_start: int, char_end: int) -> list[Token]:
+    return [t for t in tokens if t.offset + len(t.text) > char_start and t.offset < char_end]
+
+
+def _quote(chosen: list[Token]) -> str:
     quote = ""
-    for word, *_ in chosen:
-        quote += word if not quote or (has_han(quote[-1]) and has_han(word[0])) else " " + word
-    return chosen[0][1], chosen[-1][2], quote
+    for token in chosen:
+        joined = quote and not (has_han(quote[-1]) and has_han(token.text[0]))
+        quote += (" " if joined else "") + token.text
+    return quote

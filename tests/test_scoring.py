@@ -267,3 +267,21 @@ def test_chinese_rate_is_characters_per_minute() -> None:
     call = transcript([segment("agent", 0.0, 3.0, "您好，华信银行。")], duration=4.0, language="zh")
     found = stats(call)
     assert found.rate_unit == "cpm" and found.speaking_rate["agent"] == pytest.approx(120.0)
+
+
+def test_near_miss_on_unsure_words_is_undecidable_with_evidence(generic_en) -> None:  # type: ignore[no-untyped-def]
+    call = good_call()
+    garbled = segment("agent", 4.3, 7.5, "Just so you know, this army coordinate for training.")
+    garbled.words[6] = garbled.words[6].model_copy(update={"probability": 0.05})  # "coordinate"
+    call.segments[1] = garbled
+    disclosure = next(i for i in analyse(call, generic_en).score.items if i.item_id == "disclosure")
+    assert disclosure.status == "undecidable"
+    assert "unsure" in disclosure.reason and disclosure.evidence[0].kind == "possible_phrase"
+    assert disclosure.evidence[0].start >= 4.3
+
+
+def test_clear_absence_still_fails(generic_en) -> None:  # type: ignore[no-untyped-def]
+    call = good_call()
+    call.segments[1] = segment("agent", 4.3, 7.5, "Let me pull up your details now.")
+    disclosure = next(i for i in analyse(call, generic_en).score.items if i.item_id == "disclosure")
+    assert disclosure.status == "fail"
