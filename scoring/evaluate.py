@@ -22,6 +22,7 @@ from scoring.scorecard import (
     Section,
     Window,
 )
+from scoring.text import has_han, normalise
 
 UNATTRIBUTED_CONFIDENCE = 0.6
 MIN_SPEECH_RATIO = 0.01
@@ -137,7 +138,7 @@ def _phrase_present(transcript: Transcript, item: PhrasePresentItem) -> tuple[It
         near = find_phrases(
             transcript, item.phrases, item.speaker, item.window, item.min_similarity - NEAR_MISS
         )
-        unsure = [h for h in near if h.min_probability < UNSURE_WORD_PROBABILITY]
+        unsure = [h for h in near if h.min_probability < UNSURE_WORD_PROBABILITY and _long_phrase(h.phrase)]
         if unsure:
             best = max(unsure, key=lambda h: h.similarity)
             return (
@@ -199,6 +200,13 @@ def _announcement(transcript: Transcript, gap: Silence, item: DeadAirItem) -> Ph
     scoped = transcript.model_copy(update={"segments": recent})
     hits = find_phrases(scoped, item.announce_phrases, "any", window, item.min_similarity)
     return max(hits, key=lambda h: h.similarity) if hits else None
+
+
+def _long_phrase(phrase: str) -> bool:
+    """Only phrases long enough that one garbled word leaves the rest recognisable (3+ words,
+    4+ Chinese characters) can be near misses; "good" is not nearly "goodbye"."""
+    text = normalise(phrase)
+    return len(text) >= 4 if has_han(text) else len(text.split()) >= 3
 
 
 def _hit_finding(item_id: str, kind: str, hit: PhraseHit) -> Finding:
