@@ -148,12 +148,7 @@ def retry(
     """Queue failed calls again (the embedded workers pick them up on the next `process` or `serve`)."""
     settings = get_settings()
     services = Services(settings)
-    targets = [_resolve(services, ref) for ref in calls or []]
-    if all_failed:
-        targets += services.calls.search(CallFilter(status=CallStatus.FAILED, limit=100_000))
-    if not targets:
-        errors.print("nothing to retry: name call ids or use --all-failed")
-        raise typer.Exit(2)
+    targets = _targets(services, calls, CallStatus.FAILED if all_failed else None, "--all-failed")
     dispatcher = Dispatcher(settings)
     for target in targets:
         try:
@@ -261,12 +256,7 @@ def rescore(
 ) -> None:
     """Score stored calls again (e.g. against a new card version) without transcribing them again."""
     services = Services(get_settings())
-    targets = [_resolve(services, ref) for ref in calls or []]
-    if all_scored:
-        targets += services.calls.search(CallFilter(status=CallStatus.SCORED, limit=1_000_000))
-    if not targets:
-        errors.print("nothing to rescore: name call ids or use --all")
-        raise typer.Exit(2)
+    targets = _targets(services, calls, CallStatus.SCORED if all_scored else None, "--all")
     try:
         if scorecard:
             services.scorecards.get(scorecard)
@@ -334,6 +324,19 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[str]]:
         else:
             problems.append(f"{path}: no such file or folder")
     return list(dict.fromkeys(files)), problems
+
+
+def _targets(
+    services: Services, refs: list[str] | None, every_with_status: str | None, flag: str
+) -> list[Call]:
+    """The calls named, plus every call with `every_with_status` when the flag asked for them."""
+    targets = [_resolve(services, ref) for ref in refs or []]
+    if every_with_status is not None:
+        targets += services.calls.search(CallFilter(status=every_with_status, limit=1_000_000))
+    if not targets:
+        errors.print(f"no calls: name call ids or use {flag}")
+        raise typer.Exit(2)
+    return targets
 
 
 def _resolve(services: Services, ref: str) -> Call:
