@@ -34,6 +34,8 @@ def prediction(call_id: str, transcript: Transcript, analysis: Analysis, mapping
         item = items.get(item_id)
         if item is not None and item.status in ("pass", "fail"):
             labels[label] = item.status == "pass"
+        elif item is not None and item.status == "na":
+            labels[label] = bool(item.evidence)  # not required here, but was it done?
     forbidden = items.get(mapping.forbidden_phrases)
     labels["forbidden_phrases"] = sorted(
         {e.matched for e in forbidden.evidence if e.speaker == "agent" and e.matched} if forbidden else set()

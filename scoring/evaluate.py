@@ -15,6 +15,7 @@ from scoring.conversation import Silence, overtalk, silences, stats
 from scoring.phrases import PhraseHit, find_phrases
 from scoring.results import Analysis, Finding, ItemResult, ItemStatus, Score
 from scoring.scorecard import (
+    Condition,
     DeadAirItem,
     PhraseAbsentItem,
     PhrasePresentItem,
@@ -96,16 +97,25 @@ def _decide(
             status, reason = "undecidable", f"{reason}, but {problem}"
     else:
         status, reason, evidence = _phrase_absent(transcript, item)
+    if item.applies_if is not None and not _applies(transcript, item.applies_if):
+        condition = item.applies_if.description or "its condition was not heard"
+        status, reason = "na", f"not applicable: {condition}"
     return ItemResult(
         item_id=item.id,
         label=item.label,
         section=section.name,
         status=status,
         points=item.weight if status == "pass" else 0.0,
-        max_points=item.weight,
+        max_points=0.0 if status == "na" else item.weight,
         critical=item.critical,
         reason=reason,
         evidence=evidence,
+    )
+
+
+def _applies(transcript: Transcript, condition: Condition) -> bool:
+    return bool(
+        find_phrases(transcript, condition.phrases, condition.speaker, Window(), condition.min_similarity)
     )
 
 

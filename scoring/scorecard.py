@@ -31,12 +31,24 @@ class Window(_Strict):
     first_turns: int | None = Field(default=None, ge=1, description="only the speaker's first N turns")
 
 
+class Condition(_Strict):
+    """When an item applies: one of these phrases is said (e.g. the agent opens the account)."""
+
+    phrases: list[str] = Field(min_length=1)
+    speaker: SpeakerScope = "agent"
+    min_similarity: float = Field(default=85, ge=50, le=100)
+    description: str = ""
+
+
 class _Item(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     weight: float = Field(ge=0)
     critical: bool = False
     description: str = ""
+    applies_if: Condition | None = Field(
+        default=None, description="otherwise the item is N/A and left out of the maximum score"
+    )
 
 
 class _PhraseItem(_Item):

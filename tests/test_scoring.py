@@ -285,3 +285,45 @@ def test_clear_absence_still_fails(generic_en) -> None:  # type: ignore[no-untyp
     call.segments[1] = segment("agent", 4.3, 7.5, "Let me pull up your details now.")
     disclosure = next(i for i in analyse(call, generic_en).score.items if i.item_id == "disclosure")
     assert disclosure.status == "fail"
+
+
+def test_item_not_applicable_when_its_condition_is_not_heard() -> None:
+    from scoring.scorecard import parse_scorecard
+
+    card = parse_scorecard(
+        """
+id: cond
+version: 1
+name: conditional
+language: en
+sections:
+  - name: Account
+    items:
+      - id: verification
+        label: Verification
+        weight: 50
+        critical: true
+        detector: phrase_present
+        phrases: [date of birth]
+        applies_if:
+          description: the account was not opened
+          phrases: [I can see your account]
+      - id: greeting
+        label: Greeting
+        weight: 50
+        detector: phrase_present
+        phrases: [thanks for calling]
+"""
+    )
+    no_account = good_call()
+    result = analyse(no_account, card)
+    verification = next(i for i in result.score.items if i.item_id == "verification")
+    assert verification.status == "na" and verification.max_points == 0
+    assert verification.reason == "not applicable: the account was not opened"
+    assert result.score.total == 100.0 and result.score.verdict == "pass"
+
+    with_account = good_call()
+    with_account.segments[3] = segment("agent", 11.5, 14.0, "Right, I can see your account here.")
+    result = analyse(with_account, card)
+    assert next(i for i in result.score.items if i.item_id == "verification").status == "fail"
+    assert result.score.verdict == "fail"
