@@ -69,13 +69,5 @@ def collapse_repeats(segment: Segment) -> Segment:
             while tokens[start + repeats * size : start + (repeats + 1) * size] == unit:
                 repeats += 1
             if repeats > MAX_REPEATS:
-                kept = words[: start + size]
-                joiner = "" if _cjk(segment.text) else " "
-                return segment.model_copy(
-                    update={"words": kept, "end": kept[-1].end, "text": joiner.join(w.text for w in kept)}
-                )
+                return segment.with_words(words[: start + size])
     return segment
-
-
-def _cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)

@@ -323,21 +323,7 @@ def split_by_voice(segment: Segment, voice_at: Callable[[float], int]) -> list[t
             groups.append((voice, [word]))
     if len(groups) <= 1:
         return [(segment, groups[0][0] if groups else voice_at(segment.start))]
-    joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in segment.text) else " "
-    return [
-        (
-            segment.model_copy(
-                update={
-                    "words": words,
-                    "start": words[0].start,
-                    "end": words[-1].end,
-                    "text": joiner.join(w.text for w in words),
-                }
-            ),
-            voice,
-        )
-        for voice, words in groups
-    ]
+    return [(segment.with_words(words), voice) for voice, words in groups]
 
 
 def quality_warnings(parties: Sequence[Party]) -> list[str]:

@@ -31,6 +31,18 @@ class Segment(BaseModel):
     no_speech_prob: float = 0.0
     words: list[Word] = Field(default_factory=list)
 
+    def with_words(self, words: list[Word]) -> Segment:
+        """The same segment cut down to `words` (times and text follow; Chinese joins without spaces)."""
+        joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in self.text) else " "
+        return self.model_copy(
+            update={
+                "words": words,
+                "start": words[0].start,
+                "end": words[-1].end,
+                "text": joiner.join(w.text for w in words),
+            }
+        )
+
 
 class ChannelInfo(BaseModel):
     """What scoring needs to know about a channel to avoid blaming an agent for bad audio."""
