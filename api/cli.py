@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.http.schemas import CallSummary
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
 from api.render import call_page, results_table
 from scoring.scorecard import ScorecardError, load_scorecard
@@ -92,26 +92,19 @@ def process(
                 notes[submission.call.id] = (
                     "already processed" if submission.call.status == CallStatus.SCORED else ""
                 )
-        with Progress(
-            TextColumn("[bold]processing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=errors,
-            transient=False,
-        ) as progress:
-            task = progress.add_task("calls", total=len(calls))
-            try:
-                embedded.wait([c.id for c in calls], lambda done: progress.update(task, completed=done))
-            except WorkersDied as error:
-                errors.print(f"[red]error:[/] {error}")
-                raise typer.Exit(1) from error
+        try:
+            embedded.wait_with_progress([c.id for c in calls], "processing", errors)
+        except WorkersDied as error:
+            errors.print(f"[red]error:[/] {error}")
+            raise typer.Exit(1) from error
         final = [embedded.services.calls.get(c.id) or c for c in calls]
     console.print(results_table(final, {k: v for k, v in notes.items() if v}))
     for problem in problems:
         errors.print(f"[red]error:[/] {problem}")
     if json_out is not None:
-        json_out.write_text(json.dumps([_summary(c) for c in final], indent=2, default=str))
+        json_out.write_text(
+            json.dumps([CallSummary.of(c).model_dump(mode="json") for c in final], indent=2, default=str)
+        )
     if problems or any(c.status == CallStatus.FAILED for c in final):
         raise typer.Exit(1)
 
@@ -128,7 +121,7 @@ def show(
     analysis = services.calls.analysis(found.id)
     if json_out:
         document = {
-            "call": _summary(found),
+            "call": CallSummary.of(found).model_dump(mode="json"),
             "transcript": transcript.data if transcript else None,
             "analysis": analysis.data if analysis else None,
             "routing": analysis.routing if analysis else None,
@@ -345,22 +338,6 @@ def _resolve(services: Services, ref: str) -> Call:
     except LookupError as error:
         errors.print(f"[red]error:[/] {error}")
         raise typer.Exit(1) from error
-
-
-def _summary(call: Call) -> dict[str, object]:
-    return {
-        "id": call.id,
-        "file": call.filename,
-        "agent_id": call.agent_id,
-        "status": call.status,
-        "failure_reason": call.failure_reason,
-        "duration_s": call.duration_s,
-        "language": call.detected_language or call.language,
-        "score": call.score_total,
-        "verdict": call.verdict,
-        "routing": call.routing_queue,
-        "reasons": call.routing_reasons,
-    }
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from asr.transcript import Transcript
 from eval.corpus import Corpus, load_corpus
@@ -105,15 +104,7 @@ def _audio_predictions(
         for call in corpus.calls:
             metadata = CallMetadata(external_id=call.id, language=call.language)
             ids[call.id] = submit_file(embedded.services, embedded.dispatcher, call.audio, metadata).call.id
-        with Progress(
-            TextColumn("[bold]evaluating"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
-            task = progress.add_task("calls", total=len(ids))
-            embedded.wait(ids.values(), lambda done: progress.update(task, completed=done))
+        embedded.wait_with_progress(ids.values(), "evaluating", console)
         repo = embedded.services.calls
         for corpus_id, call_id in ids.items():
             stored = repo.get(call_id)

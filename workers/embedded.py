@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
 from workers.intake import requeue_unfinished
@@ -48,6 +51,14 @@ class Embedded:
             self.workers.stop()
         self.dispatcher.close()
         self.services.close()
+
+    def wait_with_progress(self, call_ids: Iterable[str], label: str, console: Console) -> None:
+        """`wait`, with a progress bar (calls finished of calls submitted) on `console`."""
+        ids = list(dict.fromkeys(call_ids))
+        columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("calls", total=len(ids))
+            self.wait(ids, lambda done: progress.update(task, completed=done))
 
     def wait(
         self,
