@@ -11,6 +11,7 @@ words the ASR was unsure of: the agent may well have said it.
 from __future__ import annotations
 
 from asr.transcript import Transcript
+from models.embeddings import meaning_encoder
 from scoring.conversation import Silence, overtalk, silences, stats
 from scoring.phrases import PhraseHit, find_phrases
 from scoring.results import Analysis, Finding, ItemResult, ItemStatus, Score
@@ -21,8 +22,10 @@ from scoring.scorecard import (
     PhrasePresentItem,
     Scorecard,
     Section,
+    SpeakerScope,
     Window,
 )
+from scoring.semantic import find_meaning
 from scoring.text import has_han, normalise
 
 UNATTRIBUTED_CONFIDENCE = 0.6
@@ -36,7 +39,7 @@ UNSURE_WORD_PROBABILITY = 0.3
 
 def analyse(transcript: Transcript, card: Scorecard) -> Analysis:
     findings = conversation_findings(transcript)
-    results = [_decide(transcript, section, item) for section, item in card.items()]
+    results = [_decide(transcript, section, item, _rivals(card, item)) for section, item in card.items()]
     for result in results:
         findings.extend(result.evidence)
     return Analysis(
@@ -83,21 +86,33 @@ def score(card: Scorecard, results: list[ItemResult]) -> Score:
     )
 
 
+def _rivals(card: Scorecard, item: PhrasePresentItem | PhraseAbsentItem | DeadAirItem) -> list[str]:
+    """Every other item's phrases: what a sentence could mean instead."""
+    out: list[str] = []
+    for _, other in card.items():
+        if other.id != item.id:
+            out.extend(other.announce_phrases if isinstance(other, DeadAirItem) else other.phrases)
+    return out
+
+
 def _decide(
-    transcript: Transcript, section: Section, item: PhrasePresentItem | PhraseAbsentItem | DeadAirItem
+    transcript: Transcript,
+    section: Section,
+    item: PhrasePresentItem | PhraseAbsentItem | DeadAirItem,
+    rivals: list[str],
 ) -> ItemResult:
     if isinstance(item, DeadAirItem):
         status, reason, evidence = _dead_air(transcript, item)
     elif not _has_speech(transcript, item.speaker):
         status, reason, evidence = "undecidable", f"no {item.speaker} speech was transcribed", []
     elif isinstance(item, PhrasePresentItem):
-        status, reason, evidence = _phrase_present(transcript, item)
+        status, reason, evidence = _phrase_present(transcript, item, rivals)
         problem = audio_problem(transcript, item.speaker)
         if status == "fail" and problem:
             status, reason = "undecidable", f"{reason}, but {problem}"
     else:
         status, reason, evidence = _phrase_absent(transcript, item)
-    if item.applies_if is not None and not _applies(transcript, item.applies_if):
+    if item.applies_if is not None and not _applies(transcript, item.applies_if, rivals):
         condition = item.applies_if.description or "its condition was not heard"
         status, reason = "na", f"not applicable: {condition}"
     return ItemResult(
@@ -113,9 +128,17 @@ def _decide(
     )
 
 
-def _applies(transcript: Transcript, condition: Condition) -> bool:
+def _applies(transcript: Transcript, condition: Condition, rivals: list[str]) -> bool:
     return bool(
-        find_phrases(transcript, condition.phrases, condition.speaker, Window(), condition.min_similarity)
+        said(
+            transcript,
+            condition.phrases,
+            condition.speaker,
+            Window(),
+            condition.min_similarity,
+            condition.semantic,
+            rivals,
+        )
     )
 
 
@@ -142,8 +165,34 @@ def _has_speech(transcript: Transcript, speaker: str) -> bool:
     return any(s.speaker in (speaker, "unknown") for s in transcript.segments)
 
 
-def _phrase_present(transcript: Transcript, item: PhrasePresentItem) -> tuple[ItemStatus, str, list[Finding]]:
-    hits = find_phrases(transcript, item.phrases, item.speaker, item.window, item.min_similarity)
+def said(
+    transcript: Transcript,
+    phrases: list[str],
+    speaker: SpeakerScope,
+    window: Window,
+    min_similarity: float,
+    semantic: float | None,
+    rivals: list[str],
+) -> list[PhraseHit]:
+    """Literal hits, or, when there are none, sentences that say the same in other words.
+
+    Only sentence-like phrases are matched by meaning: "account number" is a keyword, and any
+    sentence about accounts and numbers lands near it ("I can see your account from the number
+    you're calling from" is not asking for it)."""
+    hits = find_phrases(transcript, phrases, speaker, window, min_similarity)
+    sentences = [p for p in phrases if _sentence_like(p)]
+    if hits or semantic is None or not sentences:
+        return hits
+    encoder = meaning_encoder(transcript.language)
+    return find_meaning(transcript, sentences, speaker, window, semantic, encoder, rivals)
+
+
+def _phrase_present(
+    transcript: Transcript, item: PhrasePresentItem, rivals: list[str]
+) -> tuple[ItemStatus, str, list[Finding]]:
+    hits = said(
+        transcript, item.phrases, item.speaker, item.window, item.min_similarity, item.semantic, rivals
+    )
     if not hits:
         near = find_phrases(
             transcript, item.phrases, item.speaker, item.window, item.min_similarity - NEAR_MISS
@@ -212,6 +261,12 @@ def _announcement(transcript: Transcript, gap: Silence, item: DeadAirItem) -> Ph
     return max(hits, key=lambda h: h.similarity) if hits else None
 
 
+def _sentence_like(phrase: str) -> bool:
+    """A phrase with a meaning of its own (4+ words, 7+ Chinese characters), not a keyword."""
+    text = normalise(phrase)
+    return len(text) >= 7 if has_han(text) else len(text.split()) >= 4
+
+
 def _long_phrase(phrase: str) -> bool:
     """Only phrases long enough that one garbled word leaves the rest recognisable (3+ words,
     4+ Chinese characters) can be near misses; "good" is not nearly "goodbye"."""
@@ -232,7 +287,11 @@ def _hit_finding(item_id: str, kind: str, hit: PhraseHit) -> Finding:
         quote=hit.quote,
         matched=hit.phrase,
         confidence=round(confidence, 3),
-        detail=f'matched "{hit.phrase}" ({hit.similarity:.0f}%)',
+        detail=(
+            f'matched "{hit.phrase}" ({hit.similarity:.0f}%)'
+            if hit.method == "fuzzy"
+            else f'means "{hit.phrase}" (semantic similarity {hit.similarity / 100:.2f})'
+        ),
     )
 
 

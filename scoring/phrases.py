@@ -10,6 +10,7 @@ ASR cuts one sentence into several segments wherever the speaker pauses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from rapidfuzz import fuzz
 
@@ -27,8 +28,9 @@ class PhraseHit:
     start: float
     end: float
     quote: str
-    similarity: float
+    similarity: float  # percent: rapidfuzz's score, or 100 x cosine for a semantic match
     min_probability: float  # the least confident word of the match
+    method: Literal["fuzzy", "semantic"] = "fuzzy"
 
     @property
     def attributed(self) -> bool:
@@ -46,16 +48,19 @@ def find_phrases(
     """Best hit per turn, above `min_similarity`, inside the speaker and time scope."""
     targets = [(p, normalise(p)) for p in phrases]
     hits: list[PhraseHit] = []
+    for turn in scoped_turns(transcript, speaker, window):
+        best = _best_in_turn(turn, targets)
+        if best is not None and best.similarity >= min_similarity and in_window(best, window, transcript):
+            hits.append(best)
+    return hits
+
+
+def scoped_turns(transcript: Transcript, speaker: SpeakerScope, window: Window) -> list[list[Segment]]:
+    """The turns an item looks at: the speaker's (or an unattributed mono mix's), the first N if asked."""
     scoped = [
         t for t in turns(transcript.segments) if speaker == "any" or t[0].speaker in (speaker, "unknown")
     ]
-    if window.first_turns is not None:
-        scoped = scoped[: window.first_turns]
-    for turn in scoped:
-        best = _best_in_turn(turn, targets)
-        if best is not None and best.similarity >= min_similarity and _in_window(best, window, transcript):
-            hits.append(best)
-    return hits
+    return scoped[: window.first_turns] if window.first_turns is not None else scoped
 
 
 def turns(segments: list[Segment], max_gap_s: float = TURN_GAP_S) -> list[list[Segment]]:
@@ -70,7 +75,7 @@ def turns(segments: list[Segment], max_gap_s: float = TURN_GAP_S) -> list[list[S
     return out
 
 
-def _in_window(hit: PhraseHit, window: Window, transcript: Transcript) -> bool:
+def in_window(hit: PhraseHit, window: Window, transcript: Transcript) -> bool:
     if window.first_s is not None and hit.start > window.first_s:
         return False
     return not (window.last_s is not None and hit.end < transcript.duration_s - window.last_s)

@@ -31,13 +31,31 @@ class Window(_Strict):
     first_turns: int | None = Field(default=None, ge=1, description="only the speaker's first N turns")
 
 
-class Condition(_Strict):
-    """When an item applies: one of these phrases is said (e.g. the agent opens the account)."""
+SentimentLabel = Literal["negative", "neutral", "positive"]
+SEMANTIC = Field(
+    default=55.0,
+    ge=20,
+    le=100,
+    description="100 x the cosine at which a sentence counts as saying a phrase in other words; null: off",
+)
 
-    phrases: list[str] = Field(min_length=1)
+
+class Condition(_Strict):
+    """When an item applies: one of these phrases is said (e.g. the agent opens the account), and/or
+    the customer ends the call in one of these moods (a missing closing matters with an upset caller)."""
+
+    phrases: list[str] = Field(default_factory=list)
     speaker: SpeakerScope = "agent"
     min_similarity: float = Field(default=85, ge=50, le=100)
+    semantic: float | None = SEMANTIC
+    customer_sentiment_end: list[SentimentLabel] = Field(default_factory=list)
     description: str = ""
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> Condition:
+        if not self.phrases and not self.customer_sentiment_end:
+            raise ValueError("a condition needs phrases or customer_sentiment_end")
+        return self
 
 
 class _Item(_Strict):
@@ -58,10 +76,12 @@ class _PhraseItem(_Item):
 
 
 class PhrasePresentItem(_PhraseItem):
-    """Passes when the speaker says one of the phrases (fuzzy, tolerant of ASR errors)."""
+    """Passes when the speaker says one of the phrases: literally (fuzzy, tolerant of ASR errors)
+    or in other words (sentence embeddings, `semantic`)."""
 
     detector: Literal["phrase_present"]
     min_similarity: float = Field(default=85, ge=50, le=100)
+    semantic: float | None = SEMANTIC
 
 
 class PhraseAbsentItem(_PhraseItem):
