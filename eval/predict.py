@@ -40,6 +40,12 @@ def prediction(call_id: str, transcript: Transcript, analysis: Analysis, mapping
     labels["forbidden_phrases"] = sorted(
         {e.matched for e in forbidden.evidence if e.speaker == "agent" and e.matched} if forbidden else set()
     )
+    if analysis.sentiment is not None:
+        labels["customer_sentiment_overall"] = analysis.sentiment.customer_overall
+        labels["customer_sentiment_end"] = analysis.sentiment.customer_end
+    if analysis.escalation is not None:
+        labels["customer_threat"] = analysis.escalation.customer_threat
+        labels["escalation_risk"] = analysis.escalation.risk
     return {
         "id": call_id,
         "layout": transcript.layout,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -151,5 +152,11 @@ def label_for(name: str, index: int, count: int) -> SentimentLabel:
     )
 
 
+@lru_cache(maxsize=4)
 def load_sentiment_model(model_dir: Path | None = None) -> SentimentModel:
+    """The user's Hugging Face folder if given, else the shipped head; loaded once per process."""
     return HuggingFaceSentiment(model_dir) if model_dir is not None else EmbeddingSentiment()
+
+
+def default_sentiment_model() -> SentimentModel:
+    return load_sentiment_model(None)

@@ -11,8 +11,10 @@ words the ASR was unsure of: the agent may well have said it.
 from __future__ import annotations
 
 from asr.transcript import Transcript
-from models.embeddings import meaning_encoder
+from models.sentiment import SentimentModel, default_sentiment_model
 from scoring.conversation import Silence, overtalk, silences, stats
+from scoring.escalation import Escalation, detect
+from scoring.matching import said
 from scoring.phrases import PhraseHit, find_phrases
 from scoring.results import Analysis, Finding, ItemResult, ItemStatus, Score
 from scoring.scorecard import (
@@ -22,10 +24,9 @@ from scoring.scorecard import (
     PhrasePresentItem,
     Scorecard,
     Section,
-    SpeakerScope,
     Window,
 )
-from scoring.semantic import find_meaning
+from scoring.sentiment import SentimentSummary, summarise
 from scoring.text import has_han, normalise
 
 UNATTRIBUTED_CONFIDENCE = 0.6
@@ -37,14 +38,55 @@ NEAR_MISS = 15.0
 UNSURE_WORD_PROBABILITY = 0.3
 
 
-def analyse(transcript: Transcript, card: Scorecard) -> Analysis:
-    findings = conversation_findings(transcript)
-    results = [_decide(transcript, section, item, _rivals(card, item)) for section, item in card.items()]
+def analyse(
+    transcript: Transcript, card: Scorecard, sentiment_model: SentimentModel | None = None
+) -> Analysis:
+    feeling = summarise(transcript, sentiment_model or default_sentiment_model())
+    escalation = detect(transcript, feeling)
+    findings = conversation_findings(transcript) + customer_findings(feeling, escalation)
+    results = [
+        _decide(transcript, section, item, _rivals(card, item), feeling) for section, item in card.items()
+    ]
     for result in results:
         findings.extend(result.evidence)
     return Analysis(
-        findings=sorted(findings, key=lambda f: f.start), score=score(card, results), stats=stats(transcript)
+        findings=sorted(findings, key=lambda f: f.start),
+        score=score(card, results),
+        stats=stats(transcript),
+        sentiment=feeling,
+        escalation=escalation,
     )
+
+
+def customer_findings(feeling: SentimentSummary, escalation: Escalation) -> list[Finding]:
+    """The customer's negative turns and escalation cues, each quoted where it was said."""
+    out = [
+        Finding(
+            kind="negative_sentiment",
+            speaker="customer",
+            start=t.start,
+            end=t.end,
+            quote=t.text,
+            confidence=t.confidence,
+            detail=f"customer negative (score {t.score:+.2f})",
+        )
+        for t in feeling.turns
+        if t.speaker == "customer" and t.label == "negative"
+    ]
+    out.extend(
+        Finding(
+            kind="escalation_cue",
+            speaker="customer",
+            start=c.start,
+            end=c.end,
+            quote=c.quote,
+            matched=c.matched,
+            confidence=c.confidence,
+            detail=c.label,
+        )
+        for c in escalation.cues
+    )
+    return out
 
 
 def conversation_findings(transcript: Transcript, min_silence_s: float = 3.0) -> list[Finding]:
@@ -100,6 +142,7 @@ def _decide(
     section: Section,
     item: PhrasePresentItem | PhraseAbsentItem | DeadAirItem,
     rivals: list[str],
+    feeling: SentimentSummary,
 ) -> ItemResult:
     if isinstance(item, DeadAirItem):
         status, reason, evidence = _dead_air(transcript, item)
@@ -112,7 +155,7 @@ def _decide(
             status, reason = "undecidable", f"{reason}, but {problem}"
     else:
         status, reason, evidence = _phrase_absent(transcript, item)
-    if item.applies_if is not None and not _applies(transcript, item.applies_if, rivals):
+    if item.applies_if is not None and not _applies(transcript, item.applies_if, rivals, feeling):
         condition = item.applies_if.description or "its condition was not heard"
         status, reason = "na", f"not applicable: {condition}"
     return ItemResult(
@@ -128,8 +171,13 @@ def _decide(
     )
 
 
-def _applies(transcript: Transcript, condition: Condition, rivals: list[str]) -> bool:
-    return bool(
+def _applies(
+    transcript: Transcript, condition: Condition, rivals: list[str], feeling: SentimentSummary
+) -> bool:
+    moods = condition.customer_sentiment_end
+    if moods and feeling.customer_end not in moods:
+        return False
+    return not condition.phrases or bool(
         said(
             transcript,
             condition.phrases,
@@ -163,28 +211,6 @@ def _has_speech(transcript: Transcript, speaker: str) -> bool:
     if speaker == "any":
         return bool(transcript.segments)
     return any(s.speaker in (speaker, "unknown") for s in transcript.segments)
-
-
-def said(
-    transcript: Transcript,
-    phrases: list[str],
-    speaker: SpeakerScope,
-    window: Window,
-    min_similarity: float,
-    semantic: float | None,
-    rivals: list[str],
-) -> list[PhraseHit]:
-    """Literal hits, or, when there are none, sentences that say the same in other words.
-
-    Only sentence-like phrases are matched by meaning: "account number" is a keyword, and any
-    sentence about accounts and numbers lands near it ("I can see your account from the number
-    you're calling from" is not asking for it)."""
-    hits = find_phrases(transcript, phrases, speaker, window, min_similarity)
-    sentences = [p for p in phrases if _sentence_like(p)]
-    if hits or semantic is None or not sentences:
-        return hits
-    encoder = meaning_encoder(transcript.language)
-    return find_meaning(transcript, sentences, speaker, window, semantic, encoder, rivals)
 
 
 def _phrase_present(
@@ -259,12 +285,6 @@ def _announcement(transcript: Transcript, gap: Silence, item: DeadAirItem) -> Ph
     scoped = transcript.model_copy(update={"segments": recent})
     hits = find_phrases(scoped, item.announce_phrases, "any", window, item.min_similarity)
     return max(hits, key=lambda h: h.similarity) if hits else None
-
-
-def _sentence_like(phrase: str) -> bool:
-    """A phrase with a meaning of its own (4+ words, 7+ Chinese characters), not a keyword."""
-    text = normalise(phrase)
-    return len(text) >= 7 if has_han(text) else len(text.split()) >= 4
 
 
 def _long_phrase(phrase: str) -> bool:

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from asr.transcript import Speaker
+from scoring.escalation import Escalation
+from scoring.sentiment import SentimentSummary
 
 ItemStatus = Literal["pass", "fail", "na", "undecidable"]
 Verdict = Literal["pass", "fail"]
@@ -84,3 +86,5 @@ class Analysis(BaseModel):
     findings: list[Finding]
     score: Score
     stats: ConversationStats | None = None
+    sentiment: SentimentSummary | None = None
+    escalation: Escalation | None = None
