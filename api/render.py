@@ -81,6 +81,8 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
             else "-",
         ),
         ("routing", f"{call.routing_queue or '-'}: {'; '.join(call.routing_reasons or []) or '-'}"),
+        ("customer at the end", call.customer_sentiment or "-"),
+        ("recovery", "call back: " + "; ".join(call.recovery_reasons or []) if call.recovery else "no"),
     ):
         header.add_row(Text(label, style="bold"), str(value))
     parts: list[Any] = [header]
@@ -114,6 +116,8 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
         parts.append(items)
         if analysis.get("stats"):
             parts.append(Text(_stats_line(analysis["stats"])))
+        if analysis.get("sentiment"):
+            parts.append(Text(_sentiment_line(analysis["sentiment"], analysis.get("escalation") or {})))
         findings = [f for f in analysis["findings"] if f["kind"] in ("silence", "overtalk", "hold")]
         if findings:
             timing = Table(title="Silences, hold and overtalk", expand=True)
@@ -140,6 +144,17 @@ def _stats_line(stats: dict[str, Any]) -> str:
         f"overtalk {stats['overtalk_seconds']:.1f} s, silence {stats['silence_seconds']:.0f} s, "
         f"hold {stats['hold_seconds']:.0f} s"
     )
+    return " | ".join(parts)
+
+
+def _sentiment_line(sentiment: dict[str, Any], escalation: dict[str, Any]) -> str:
+    parts = [
+        f"customer: overall {sentiment.get('customer_overall') or '-'}, "
+        f"end {sentiment.get('customer_end') or '-'} ({sentiment.get('trajectory') or '-'})"
+    ]
+    cues = escalation.get("cues") or []
+    if cues:
+        parts.append("cues: " + "; ".join(f'{_clock(c["start"])} {c["label"]} "{c["quote"]}"' for c in cues))
     return " | ".join(parts)
 
 

@@ -24,6 +24,7 @@ SentimentLabel = Literal["negative", "neutral", "positive"]
 LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
 HEAD_PATH = Path(__file__).with_name("sentiment_head.json")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+_HAN_CLAUSE_END = re.compile(r"(?<=[.!?。！？，,；;])\s*")
 
 
 class SentimentModelError(RuntimeError):
@@ -126,16 +127,21 @@ class HuggingFaceSentiment:
 
 
 def turn_sentiment(model: SentimentModel, turns: list[str]) -> list[Sentiment]:
-    """A turn takes the sentiment of its most polar sentence: "That's ridiculous. I want your
-    supervisor." is angry even though its second half reads as a neutral request, and averaging
-    the whole turn into one vector dilutes exactly the sentence that carries the feeling."""
-    sentences = [[p for p in _SENTENCE_END.split(turn) if p.strip()] or [turn] for turn in turns]
+    """A turn takes the sentiment of its most polar sentence (clause, in Chinese): "That's
+    ridiculous. I want your supervisor." is angry even though its second half reads as a neutral
+    request, and averaging the whole turn into one vector dilutes the sentence with the feeling."""
+    sentences = [[p for p in _splitter(turn).split(turn) if p.strip()] or [turn] for turn in turns]
     flat = model.predict([s for group in sentences for s in group])
     out: list[Sentiment] = []
     for group in sentences:
         scored, flat = flat[: len(group)], flat[len(group) :]
         out.append(max(scored, key=lambda s: (s.label != "neutral") * s.confidence + abs(s.score) * 1e-3))
     return out
+
+
+def _splitter(turn: str) -> re.Pattern[str]:
+    """Chinese chains clauses with commas where English would end sentences."""
+    return _HAN_CLAUSE_END if any("\u4e00" <= ch <= "\u9fff" for ch in turn) else _SENTENCE_END
 
 
 def label_for(name: str, index: int, count: int) -> SentimentLabel:

@@ -1,10 +1,13 @@
-"""Which calls a human inspector hears, and why.
+"""Which calls a human inspector hears, which customers a recovery team calls back, and why.
 
 Risky calls are reviewed (failed, close to failing, or something the machine could not
 decide). On top of that a random audit sample of the calls that would auto-pass is reviewed,
 with its inclusion probability recorded: without it, the pass rate of unreviewed calls could
 never be estimated without bias. The draw is a hash of the call id, so it is reproducible
 and an agent cannot game it.
+
+Recovery is a separate question from QA: a call can be flawless and still leave a customer who
+threatens to leave. Those go to the recovery queue whatever the agent's score.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from scoring.escalation import Escalation
 from scoring.results import Score
+from scoring.sentiment import SentimentSummary
 
 RoutingQueue = Literal["review", "auto_pass"]
 
@@ -25,9 +30,23 @@ class RoutingDecision(BaseModel):
     priority: float = Field(description="higher is reviewed first")
     audit_sample: bool = False
     inclusion_probability: float = Field(description="probability this call was put in front of a human")
+    recovery: bool = Field(default=False, description="the customer should be called back")
+    recovery_reasons: list[str] = Field(default_factory=list)
 
 
-def route(call_id: str, score: Score, audit_rate: float) -> RoutingDecision:
+def route(
+    call_id: str,
+    score: Score,
+    audit_rate: float,
+    sentiment: SentimentSummary | None = None,
+    escalation: Escalation | None = None,
+) -> RoutingDecision:
+    decision = _qa_route(call_id, score, audit_rate)
+    recovery = recovery_reasons(sentiment, escalation)
+    return decision.model_copy(update={"recovery": bool(recovery), "recovery_reasons": recovery})
+
+
+def _qa_route(call_id: str, score: Score, audit_rate: float) -> RoutingDecision:
     reasons = risk_reasons(score)
     if reasons:
         priority = 1.0 if score.verdict == "fail" else 0.5
@@ -41,6 +60,20 @@ def route(call_id: str, score: Score, audit_rate: float) -> RoutingDecision:
             inclusion_probability=audit_rate,
         )
     return RoutingDecision(queue="auto_pass", reasons=[], priority=0.0, inclusion_probability=audit_rate)
+
+
+def recovery_reasons(sentiment: SentimentSummary | None, escalation: Escalation | None) -> list[str]:
+    """Why this customer needs a call back: an unresolved threat, or leaving the call upset."""
+    reasons: list[str] = []
+    if escalation is not None and escalation.risk:
+        cues = sorted({c.label for c in escalation.cues if c.category != "repeat_contact"})
+        quotes = [f'"{c.quote}"' for c in escalation.cues if c.category != "repeat_contact"][:2]
+        reasons.append(f"escalation risk: {', '.join(cues)} ({'; '.join(quotes)})")
+    if sentiment is not None and sentiment.customer_end == "negative":
+        reasons.append("customer ended the call negative")
+    if reasons and escalation is not None and escalation.repeat_contact:
+        reasons.append("repeat contact about the same problem")
+    return reasons
 
 
 def risk_reasons(score: Score) -> list[str]:

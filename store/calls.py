@@ -35,6 +35,8 @@ class CallFilter:
     status: str | None = None
     verdict: str | None = None
     routing_queue: str | None = None
+    customer_sentiment: str | None = None
+    recovery: bool | None = None
     started_from: datetime | None = None
     started_to: datetime | None = None
     limit: int = 100
@@ -114,6 +116,8 @@ class CallRepository:
             (Call.status, filters.status),
             (Call.verdict, filters.verdict),
             (Call.routing_queue, filters.routing_queue),
+            (Call.customer_sentiment, filters.customer_sentiment),
+            (Call.recovery, filters.recovery),
         ):
             if value is not None:
                 query = query.where(column == value)
@@ -131,6 +135,17 @@ class CallRepository:
             query = query.where(Call.agent_id == agent_id)
         query = query.order_by(Call.routing_priority.desc(), Call.score_total.asc(), Call.created_at).limit(
             limit
+        )
+        with self.sessions() as session:
+            return list(session.scalars(query).all())
+
+    def recovery_queue(self, limit: int = 100) -> list[Call]:
+        """Customers to call back, newest first: the sooner after the call, the better the save rate."""
+        query = (
+            select(Call)
+            .where(Call.recovery.is_(True), Call.status == CallStatus.SCORED)
+            .order_by(Call.started_at.desc().nulls_last(), Call.created_at.desc())
+            .limit(limit)
         )
         with self.sessions() as session:
             return list(session.scalars(query).all())
@@ -234,7 +249,7 @@ class CallRepository:
         routing: dict[str, Any],
         summary: dict[str, Any],
     ) -> None:
-        """`summary` fills the call's searchable columns: score_total, verdict, routing_*."""
+        """`summary` fills the call's searchable columns: score_total, verdict, routing_*, recovery*."""
         with self.sessions.begin() as session:
             session.execute(update(AnalysisRow).where(AnalysisRow.call_id == call_id).values(current=False))
             session.add(AnalysisRow(call_id=call_id, scorecard_key=scorecard_key, data=data, routing=routing))

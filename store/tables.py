@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -93,6 +94,9 @@ class Call(Base):
     routing_queue: Mapped[str | None] = mapped_column(String(20), index=True)
     routing_priority: Mapped[float | None] = mapped_column(Float)
     routing_reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    customer_sentiment: Mapped[str | None] = mapped_column(String(10), index=True)
+    recovery: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    recovery_reasons: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class TranscriptRow(Base):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from scoring.escalation import Escalation, EscalationCue
 from scoring.results import ItemResult, Score
 from scoring.routing import audit_draw, route
+from scoring.sentiment import SentimentSummary
 
 
 def make_score(total: float, verdict: str, statuses: dict[str, str] | None = None) -> Score:
@@ -60,3 +62,43 @@ def test_audit_sample_rate_and_reproducibility() -> None:
     sampled = next(i for i, p in enumerate(picked) if p)
     decision = route(f"call-{sampled}", make_score(100, "pass"), 0.1)
     assert decision.queue == "review" and decision.inclusion_probability == 0.1
+
+
+def customer(end: str, cues: list[str]) -> tuple[SentimentSummary, Escalation]:
+    feeling = SentimentSummary(
+        model="test",
+        turns=[],
+        customer_overall=end,  # type: ignore[arg-type]
+        customer_start="neutral",
+        customer_end=end,  # type: ignore[arg-type]
+        agent_overall="neutral",
+        trajectory=None,
+    )
+    found = [
+        EscalationCue(category=c, label=c, start=1.0, end=2.0, quote=f"{c} quote", matched=c, confidence=0.9)
+        for c in cues
+    ]
+    threat = any(c != "repeat_contact" for c in cues)
+    escalation = Escalation(
+        cues=found,
+        customer_threat=threat,
+        repeat_contact="repeat_contact" in cues,
+        risk=threat and end != "positive",
+    )
+    return feeling, escalation
+
+
+def test_threatening_customer_goes_to_recovery_even_when_the_agent_passes() -> None:
+    decision = route(
+        "a", make_score(100, "pass"), 0.0, *customer("negative", ["regulator", "repeat_contact"])
+    )
+    assert decision.queue == "auto_pass"
+    assert decision.recovery
+    assert decision.recovery_reasons[0].startswith("escalation risk: regulator")
+    assert "customer ended the call negative" in decision.recovery_reasons
+    assert "repeat contact about the same problem" in decision.recovery_reasons
+
+
+def test_satisfied_customer_is_not_called_back() -> None:
+    assert not route("a", make_score(100, "pass"), 0.0, *customer("positive", ["supervisor"])).recovery
+    assert not route("a", make_score(100, "pass"), 0.0, *customer("neutral", ["repeat_contact"])).recovery

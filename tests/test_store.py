@@ -109,6 +109,28 @@ def test_filters_and_review_queue_order(services: Services, tmp_path: Path) -> N
         services.calls.resolve("no-such-call")
 
 
+def test_recovery_queue_and_customer_filters(services: Services, tmp_path: Path) -> None:
+    ids = []
+    for i, (mood, recovery) in enumerate([("negative", True), ("positive", False), ("neutral", True)]):
+        meta = CallMetadata(started_at=datetime(2026, 11, 1 + i, 9, tzinfo=UTC))
+        call = services.calls.ingest_file(make_wav(tmp_path / f"{i}.wav", 300 + 100 * i), meta).call
+        summary = {
+            "score_total": 90.0,
+            "verdict": "pass",
+            "routing_queue": "auto_pass",
+            "routing_priority": 0.0,
+            "routing_reasons": [],
+            "customer_sentiment": mood,
+            "recovery": recovery,
+            "recovery_reasons": ["customer ended the call negative"] if recovery else [],
+        }
+        services.calls.save_analysis(call.id, "c@1", {}, {}, summary)
+        ids.append(call.id)
+    assert [c.id for c in services.calls.recovery_queue()] == [ids[2], ids[0]]
+    assert [c.id for c in services.calls.search(CallFilter(customer_sentiment="negative"))] == [ids[0]]
+    assert {c.id for c in services.calls.search(CallFilter(recovery=False))} == {ids[1]}
+
+
 def test_tokens_hash_only_and_revoke(services: Services) -> None:
     record, plaintext = services.tokens.create("inspector", "qa team")
     assert plaintext not in record.token_hash

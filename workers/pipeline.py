@@ -86,8 +86,10 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
     try:
         transcript = Transcript.model_validate(stored.data)
         card = choose_scorecard(services, call, transcript.language, scorecard_ref)
-        analysis = analyse(transcript, card)
-        decision = route(call_id, analysis.score, services.settings.audit_rate)
+        analysis = analyse(transcript, card, services.sentiment_model)
+        decision = route(
+            call_id, analysis.score, services.settings.audit_rate, analysis.sentiment, analysis.escalation
+        )
     except Exception as error:
         repo.fail(call_id, f"internal error while scoring ({type(error).__name__}: {error}); retry it")
         log.exception("analysis crashed", call_id=call_id)
@@ -103,6 +105,9 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
             "routing_queue": decision.queue,
             "routing_priority": decision.priority,
             "routing_reasons": decision.reasons,
+            "customer_sentiment": analysis.sentiment.customer_end if analysis.sentiment else None,
+            "recovery": decision.recovery,
+            "recovery_reasons": decision.recovery_reasons,
         },
     )
     log.info(
@@ -112,6 +117,7 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
         score=analysis.score.total,
         verdict=analysis.score.verdict,
         routing=decision.queue,
+        recovery=decision.recovery,
     )
     return True
 

@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from asr.transcriber import Transcriber
+from models.sentiment import SentimentModel, load_sentiment_model
 from scoring.catalog import ScorecardCatalog
 from store.blobs import BlobStore
 from store.calls import CallRepository
@@ -40,6 +41,10 @@ class Services:
     @cached_property
     def transcriber(self) -> Transcriber:
         return Transcriber(self.settings.asr_options())
+
+    @cached_property
+    def sentiment_model(self) -> SentimentModel:
+        return load_sentiment_model(self.settings.sentiment_model_dir)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     scorecard_dir: Path | None = None
     scorecard_en: str = "generic-en"
     scorecard_zh: str = "generic-zh"
+    sentiment_model_dir: Path | None = Field(
+        default=None, description="a Hugging Face sentiment model folder; default: the shipped embedding head"
+    )
 
     audit_rate: float = Field(default=0.05, ge=0, le=1)
     max_upload_mb: float = Field(default=500, gt=0)

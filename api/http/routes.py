@@ -102,6 +102,8 @@ def get_call(request: Request, call_id: str, who: Principal = Depends(require(*R
     if analysis is not None:
         detail.findings = analysis.data["findings"]
         detail.scorecard = analysis.data["score"]
+        detail.sentiment = analysis.data.get("sentiment")
+        detail.escalation = analysis.data.get("escalation")
         detail.routing_decision = analysis.routing
     return detail
 
@@ -115,6 +117,10 @@ def list_calls(
     ] = None,
     verdict: Literal["pass", "fail"] | None = None,
     routing: Literal["review", "auto_pass"] | None = None,
+    customer_sentiment: Annotated[
+        Literal["negative", "neutral", "positive"] | None, Query(description="the customer's mood at the end")
+    ] = None,
+    recovery: Annotated[bool | None, Query(description="customer flagged for a call back")] = None,
     date_from: Annotated[date | None, Query(description="calls started on or after this day (UTC)")] = None,
     date_to: Annotated[date | None, Query(description="calls started on or before this day (UTC)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -129,6 +135,8 @@ def list_calls(
         status=status_,
         verdict=verdict,
         routing_queue=routing,
+        customer_sentiment=customer_sentiment,
+        recovery=recovery,
         started_from=_day_start(date_from),
         started_to=_day_start(date_to, next_day=True),
         limit=limit,
@@ -147,6 +155,16 @@ def review_queue(
 ) -> list[CallSummary]:
     """Calls routed to human review, riskiest first (failed, then near-fail and undecidable, then audit)."""
     return [CallSummary.of(c) for c in services_of(request).calls.review_queue(limit, agent_id)]
+
+
+@router.get("/recovery-queue", response_model=list[CallSummary])
+def recovery_queue(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    _: Principal = Depends(require(*REVIEWERS)),
+) -> list[CallSummary]:
+    """Customers to call back (an unresolved threat, or ending the call upset), newest call first."""
+    return [CallSummary.of(c) for c in services_of(request).calls.recovery_queue(limit)]
 
 
 @router.post("/calls/{call_id}/retry", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)

@@ -29,6 +29,9 @@ class CallSummary(BaseModel):
     verdict: str | None
     routing: str | None
     routing_reasons: list[str] | None
+    customer_sentiment: str | None
+    recovery: bool
+    recovery_reasons: list[str] | None
 
     @classmethod
     def of(cls, call: Call) -> CallSummary:
@@ -51,6 +54,9 @@ class CallSummary(BaseModel):
             verdict=call.verdict,
             routing=call.routing_queue,
             routing_reasons=call.routing_reasons,
+            customer_sentiment=call.customer_sentiment,
+            recovery=bool(call.recovery),
+            recovery_reasons=call.recovery_reasons,
         )
 
 
@@ -58,6 +64,8 @@ class CallDetail(CallSummary):
     transcript: dict[str, Any] | None = None
     findings: list[dict[str, Any]] | None = None
     scorecard: dict[str, Any] | None = None
+    sentiment: dict[str, Any] | None = None
+    escalation: dict[str, Any] | None = None
     routing_decision: dict[str, Any] | None = None
 
 
