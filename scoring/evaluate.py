@@ -16,6 +16,7 @@ from scoring.conversation import Silence, overtalk, silences, stats
 from scoring.escalation import Escalation, detect
 from scoring.matching import said
 from scoring.phrases import PhraseHit, find_phrases
+from scoring.pii import redact_transcript
 from scoring.results import Analysis, Finding, ItemResult, ItemStatus, Score
 from scoring.scorecard import (
     Condition,
@@ -55,6 +56,7 @@ def analyse(
         stats=stats(transcript),
         sentiment=feeling,
         escalation=escalation,
+        redaction=redact_transcript(transcript),
     )
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from asr.transcript import Speaker
 from scoring.escalation import Escalation
+from scoring.pii import Redaction
 from scoring.sentiment import SentimentSummary
 
 ItemStatus = Literal["pass", "fail", "na", "undecidable"]
@@ -88,3 +89,4 @@ class Analysis(BaseModel):
     stats: ConversationStats | None = None
     sentiment: SentimentSummary | None = None
     escalation: Escalation | None = None
+    redaction: Redaction | None = None

@@ -136,3 +136,72 @@ def test_scorecards_and_rescore_rules(client: TestClient) -> None:
 
 def test_unknown_call_is_404(client: TestClient, tmp_path: Path) -> None:
     assert client.get("/calls/does-not-exist", headers=token(client, "admin")).status_code == 404
+
+
+def scored_call_with_pii(client: TestClient, agent_id: str) -> str:
+    """A call stored with a real transcript and a real analysis, whose customer reads out a card."""
+    from scoring.catalog import ScorecardCatalog
+    from scoring.evaluate import analyse
+    from scoring.routing import route
+    from tests.helpers import segment, transcript
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    response = upload(client, token(client, "admin"), wav_bytes(523.0), agent_id=agent_id)
+    call_id = response.json()["id"]
+    call = transcript(
+        [
+            segment("agent", 0.5, 3.0, "Hello, Fabrikam Mobile, this call is recorded."),
+            segment(
+                "customer",
+                4.0,
+                9.0,
+                "My card is 4111 1111 1111 1111. This is outrageous. Get me your manager.",
+            ),
+        ]
+    )
+    analysis = analyse(call, ScorecardCatalog.load().get("generic-en"))
+    decision = route(call_id, analysis.score, 0.0, analysis.sentiment, analysis.escalation)
+    services.calls.save_transcript(call_id, "test", call.model_dump(mode="json"), "en")
+    services.calls.save_analysis(
+        call_id,
+        "generic-en@1",
+        analysis.model_dump(mode="json"),
+        decision.model_dump(mode="json"),
+        {
+            "score_total": analysis.score.total,
+            "verdict": analysis.score.verdict,
+            "routing_queue": decision.queue,
+            "routing_priority": decision.priority,
+            "routing_reasons": decision.reasons,
+            "customer_sentiment": analysis.sentiment.customer_end if analysis.sentiment else None,
+            "recovery": decision.recovery,
+            "recovery_reasons": decision.recovery_reasons,
+        },
+    )
+    return str(call_id)
+
+
+def test_agents_and_trainers_see_personal_data_masked(client: TestClient) -> None:
+    call_id = scored_call_with_pii(client, "A7")
+    inspector = client.get(f"/calls/{call_id}", headers=token(client, "inspector")).json()
+    assert "4111 1111 1111 1111" in inspector["transcript"]["segments"][1]["text"]
+    for headers in (token(client, "agent", "A7"), token(client, "trainer")):
+        body = client.get(f"/calls/{call_id}", headers=headers).json()
+        customer = body["transcript"]["segments"][1]
+        assert customer["text"].startswith("My card is [CARD]. This")
+        assert customer["words"] == []
+        assert all("4111" not in t["text"] for t in body["sentiment"]["turns"])
+        assert all("4111" not in f["quote"] for f in body["findings"])
+    asked = client.get(f"/calls/{call_id}?redacted=true", headers=token(client, "inspector")).json()
+    assert "[CARD]" in asked["transcript"]["segments"][1]["text"]
+
+
+def test_recovery_queue_lists_customers_to_call_back(client: TestClient) -> None:
+    call_id = scored_call_with_pii(client, "A8")
+    assert client.get("/recovery-queue", headers=token(client, "agent", "A8")).status_code == 403
+    queue = client.get("/recovery-queue", headers=token(client, "supervisor")).json()
+    assert [c["id"] for c in queue] == [call_id]
+    assert queue[0]["recovery"] and queue[0]["customer_sentiment"] == "negative"
+    assert any("asks for a supervisor or manager" in r for r in queue[0]["recovery_reasons"])
+    listed = client.get("/calls?recovery=true", headers=token(client, "supervisor")).json()["calls"]
+    assert [c["id"] for c in listed] == [call_id]

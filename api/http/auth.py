@@ -15,6 +15,7 @@ _bearer = HTTPBearer(auto_error=False, description="`callqa token create --role 
 UPLOADERS = ("admin", "supervisor", "inspector")
 REVIEWERS = ("admin", "supervisor", "inspector")
 READERS = ("admin", "supervisor", "inspector", "trainer", "agent")
+REDACTED_ROLES = ("trainer", "agent")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from api.http.auth import READERS, REVIEWERS, UPLOADERS, Principal, require, services_of
+from api.http.auth import READERS, REDACTED_ROLES, REVIEWERS, UPLOADERS, Principal, require, services_of
+from api.http.redaction import redact_detail
 from api.http.schemas import Accepted, CallDetail, CallList, CallSummary
 from store.blobs import TooLargeError
 from store.calls import CallFilter
@@ -90,8 +91,16 @@ def submit_call(
 
 
 @router.get("/calls/{call_id}", response_model=CallDetail)
-def get_call(request: Request, call_id: str, who: Principal = Depends(require(*READERS))) -> CallDetail:
-    """Status, transcript, findings, score and routing of one call."""
+def get_call(
+    request: Request,
+    call_id: str,
+    redacted: Annotated[
+        bool, Query(description="mask card, ID and phone numbers, e-mails, digit runs")
+    ] = False,
+    who: Principal = Depends(require(*READERS)),
+) -> CallDetail:
+    """Status, transcript, findings, score and routing of one call. Agents and trainers always get
+    the redacted view: they need the conversation, not the caller's card number."""
     services = services_of(request)
     call = _visible(services.calls.get(call_id), who)
     detail = CallDetail(**CallSummary.of(call).model_dump())
@@ -105,6 +114,8 @@ def get_call(request: Request, call_id: str, who: Principal = Depends(require(*R
         detail.sentiment = analysis.data.get("sentiment")
         detail.escalation = analysis.data.get("escalation")
         detail.routing_decision = analysis.routing
+    if redacted or who.role in REDACTED_ROLES:
+        redact_detail(detail, analysis.data.get("redaction") if analysis is not None else None)
     return detail
 
 
