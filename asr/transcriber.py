@@ -22,13 +22,13 @@ from asr.decode import TARGET_RATE, DecodedAudio
 from asr.guards import GuardParams, GuardReport, keep
 from asr.model_files import ResolvedModel, resolve_model
 from asr.roles import SILENT_RATIO, decide_roles, pick_agent
-from asr.speech import ChannelAnalysis, Region, analyse_channel
-from asr.transcript import ChannelInfo, HoldSpan, Layout, Segment, Speaker, Transcript, Word
+from asr.speech import ChannelAnalysis, Region, SpeechParams, analyse_channel
+from asr.transcript import ChannelInfo, HoldSpan, Layout, Segment, Speaker, TimeSpan, Transcript, Word
 
 AgentSide = Literal["left", "right"]
 
 FASTER_WHISPER_VERSION = "1.2.1"
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4  # 4: channels keep their speech regions
 MAX_CLIP_S = 30.0
 GAP_S = 0.3
 
@@ -388,7 +388,16 @@ def _channel_info(party: Party) -> ChannelInfo:
         speech_ratio=a.speech_ratio,
         clipping_ratio=a.clipping_ratio,
         bleed_seconds=a.bleed_seconds,
+        speech=[_unpadded(r, party.samples.size / TARGET_RATE) for r in a.regions],
     )
+
+
+def _unpadded(region: Region, duration: float) -> TimeSpan:
+    """The speech itself: decoding wants the padding, turn-taking measures (overtalk) do not."""
+    pad = SpeechParams().pad_s
+    start = region.start + pad if region.start > 0 else region.start
+    end = region.end - pad if region.end < duration else region.end
+    return TimeSpan(start=round(start, 3), end=round(max(end, start), 3))
 
 
 @lru_cache(maxsize=1)

@@ -44,6 +44,11 @@ class Segment(BaseModel):
         )
 
 
+class TimeSpan(BaseModel):
+    start: float
+    end: float
+
+
 class ChannelInfo(BaseModel):
     """What scoring needs to know about a channel to avoid blaming an agent for bad audio."""
 
@@ -56,6 +61,7 @@ class ChannelInfo(BaseModel):
     speech_ratio: float
     clipping_ratio: float
     bleed_seconds: float = Field(description="other party's speech leaking into this channel, ignored")
+    speech: list[TimeSpan] = Field(default_factory=list, description="where this channel has speech")
 
 
 class HoldSpan(BaseModel):

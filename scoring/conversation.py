@@ -1,17 +1,29 @@
-"""Turn-taking measures from the transcript's timing: silences and overtalk.
+"""Turn-taking measures: silences, overtalk, talk ratio, rate, latency, monologues.
 
-Times come from word timestamps (segment bounds are the first and last word), which is
-what a listener hears; the audio-level measures of a later stage refine these.
+Times come from word timestamps (segment bounds are the first and last word), which is what a
+listener hears. Overtalk on separated channels comes from the audio's speech regions instead:
+Whisper drops or shifts words where two people talk at once, which is exactly where overtalk is.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from asr.transcript import Segment, Speaker, Transcript
 from scoring.results import ConversationStats, Monologue
+
+AUDIO_MIN_OVERLAP_S = 0.3
+
+
+class Span(Protocol):
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -110,12 +122,40 @@ def _longer(best: Monologue | None, run: list[Segment]) -> Monologue | None:
 
 
 def overtalk(transcript: Transcript, min_overlap_s: float = 0.05) -> list[Overtalk]:
-    """Every agent/customer pair of turns that overlap; needs separated speakers."""
+    """Both parties speaking at once; needs separated speakers (stereo, or diarized mono)."""
+    spans = {c.speaker: c.speech for c in transcript.channels if c.speech}
+    if "agent" in spans and "customer" in spans:
+        return _audio_overtalk(transcript, spans["agent"], spans["customer"])
+    return _overlaps(transcript.by_speaker("agent"), transcript.by_speaker("customer"), min_overlap_s)
+
+
+def _overlaps(agent_spans: Sequence[Span], customer_spans: Sequence[Span], min_s: float) -> list[Overtalk]:
     out: list[Overtalk] = []
-    for agent in transcript.by_speaker("agent"):
-        for customer in transcript.by_speaker("customer"):
+    for agent in agent_spans:
+        for customer in customer_spans:
             start, end = max(agent.start, customer.start), min(agent.end, customer.end)
-            if end - start > min_overlap_s:
+            if end - start > min_s:
                 interrupter: Speaker = "customer" if customer.start >= agent.start else "agent"
                 out.append(Overtalk(round(start, 3), round(end, 3), interrupter))
     return sorted(out, key=lambda o: o.start)
+
+
+def _audio_overtalk(
+    transcript: Transcript,
+    agent: Sequence[Span],
+    customer: Sequence[Span],
+    min_s: float = AUDIO_MIN_OVERLAP_S,
+) -> list[Overtalk]:
+    """Overlaps of the channels' speech regions where both parties have transcribed words nearby:
+    a cough or a door on one channel is energy, not overtalk."""
+    return [
+        o
+        for o in _overlaps(agent, customer, min_s)
+        if _has_words(transcript, "agent", o) and _has_words(transcript, "customer", o)
+    ]
+
+
+def _has_words(transcript: Transcript, speaker: Speaker, span: Overtalk, slack_s: float = 1.0) -> bool:
+    return any(
+        s.start < span.end + slack_s and s.end > span.start - slack_s for s in transcript.by_speaker(speaker)
+    )

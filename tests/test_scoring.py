@@ -189,6 +189,35 @@ def test_overtalk_names_the_interrupter() -> None:
     assert (found[0].start, found[0].end, found[0].interrupter) == (4.0, 5.0, "customer")
 
 
+def test_overtalk_on_separated_channels_comes_from_the_audio() -> None:
+    """Whisper dropped the customer's words inside the overlap; the channel's speech regions did not.
+    A noise on the customer channel with no words near it is not overtalk."""
+    from asr.transcript import ChannelInfo, TimeSpan
+
+    call = transcript(
+        [
+            segment("agent", 1.0, 5.0, "Let me explain the charges on the bill."),
+            segment("customer", 5.2, 6.5, "listen to me", channel=1),
+            segment("agent", 20.0, 24.0, "So the new amount is lower.", channel=0),
+        ]
+    )
+    quality = {
+        "level_dbfs": -20,
+        "noise_floor_dbfs": -60,
+        "snr_db": 40,
+        "speech_ratio": 0.3,
+        "clipping_ratio": 0,
+    }
+    call.channels = [
+        ChannelInfo(index=0, speaker="agent", speech_seconds=8, bleed_seconds=0, **quality,
+                    speech=[TimeSpan(start=1.0, end=5.0), TimeSpan(start=20.0, end=24.0)]),
+        ChannelInfo(index=1, speaker="customer", speech_seconds=3, bleed_seconds=0, **quality,
+                    speech=[TimeSpan(start=4.2, end=6.5), TimeSpan(start=21.0, end=21.8)]),
+    ]  # fmt: skip
+    found = overtalk(call)
+    assert [(o.start, o.end, o.interrupter) for o in found] == [(4.2, 5.0, "customer")]
+
+
 def test_eval_cards_load() -> None:
     catalog = ScorecardCatalog.load(EVAL_CARDS)
     assert not catalog.errors
