@@ -144,6 +144,7 @@ def scored_call_with_pii(client: TestClient, agent_id: str) -> str:
     from scoring.evaluate import analyse
     from scoring.routing import route
     from tests.helpers import segment, transcript
+    from workers.pipeline import call_columns
 
     services = client.app.state.services  # type: ignore[attr-defined]
     response = upload(client, token(client, "admin"), wav_bytes(523.0), agent_id=agent_id)
@@ -167,16 +168,7 @@ def scored_call_with_pii(client: TestClient, agent_id: str) -> str:
         "generic-en@1",
         analysis.model_dump(mode="json"),
         decision.model_dump(mode="json"),
-        {
-            "score_total": analysis.score.total,
-            "verdict": analysis.score.verdict,
-            "routing_queue": decision.queue,
-            "routing_priority": decision.priority,
-            "routing_reasons": decision.reasons,
-            "customer_sentiment": analysis.sentiment.customer_end if analysis.sentiment else None,
-            "recovery": decision.recovery,
-            "recovery_reasons": decision.recovery_reasons,
-        },
+        call_columns(analysis, decision),
     )
     return str(call_id)
 

@@ -8,6 +8,7 @@ stage it was in. Anything that goes wrong ends as `failed` with a reason a perso
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import structlog
 
@@ -15,7 +16,8 @@ from asr.decode import decode
 from asr.errors import AudioError, ModelFileError
 from asr.transcript import Transcript
 from scoring.evaluate import analyse
-from scoring.routing import route
+from scoring.results import Analysis
+from scoring.routing import RoutingDecision, route
 from scoring.scorecard import Scorecard
 from store.tables import Call, CallStatus
 from workers.services import Services
@@ -99,16 +101,7 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
         card.key,
         analysis.model_dump(mode="json"),
         decision.model_dump(mode="json"),
-        {
-            "score_total": analysis.score.total,
-            "verdict": analysis.score.verdict,
-            "routing_queue": decision.queue,
-            "routing_priority": decision.priority,
-            "routing_reasons": decision.reasons,
-            "customer_sentiment": analysis.sentiment.customer_end if analysis.sentiment else None,
-            "recovery": decision.recovery,
-            "recovery_reasons": decision.recovery_reasons,
-        },
+        call_columns(analysis, decision),
     )
     log.info(
         "scored",
@@ -120,6 +113,20 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
         recovery=decision.recovery,
     )
     return True
+
+
+def call_columns(analysis: Analysis, decision: RoutingDecision) -> dict[str, Any]:
+    """The results copied onto the call row, for search and the queues."""
+    return {
+        "score_total": analysis.score.total,
+        "verdict": analysis.score.verdict,
+        "routing_queue": decision.queue,
+        "routing_priority": decision.priority,
+        "routing_reasons": decision.reasons,
+        "customer_sentiment": analysis.sentiment.customer_end if analysis.sentiment else None,
+        "recovery": decision.recovery,
+        "recovery_reasons": decision.recovery_reasons,
+    }
 
 
 def choose_scorecard(services: Services, call: Call, language: str, ref: str | None = None) -> Scorecard:
