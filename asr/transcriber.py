@@ -43,6 +43,7 @@ class AsrOptions:
     compute_type: str = "int8"
     cpu_threads: int = 2
     beam_size: int = 1
+    agent_beam_size: int | None = None  # the scored party's channel may get a wider beam
     batch_size: int = 0
     diarize: bool = True
     prompt_vocabulary: bool = False
@@ -52,8 +53,13 @@ class AsrOptions:
     def version(self) -> str:
         return (
             f"fw{FASTER_WHISPER_VERSION}:p{PIPELINE_VERSION}:{self.model_english}|{self.model_multilingual}:"
-            f"b{self.beam_size}:d{int(self.diarize)}:v{int(self.prompt_vocabulary)}"
+            f"b{self.beam_size}{f'a{self.agent_beam_size}' if self.agent_beam_size else ''}:"
+            f"d{int(self.diarize)}:v{int(self.prompt_vocabulary)}"
         )
+
+    def beam_for(self, speaker: Speaker) -> int:
+        """Separated channels only: on a mono mix nobody's words are known to be the agent's."""
+        return self.agent_beam_size if speaker == "agent" and self.agent_beam_size else self.beam_size
 
     def transcribe_kwargs(self) -> dict[str, Any]:
         """The decoding settings, shared with the pipeline benchmark's bare faster-whisper run.
@@ -124,6 +130,7 @@ class Transcriber:
                 PackedStream.build(party),
                 language,
                 prompt if party.speaker != "unknown" else None,
+                self.options.beam_for(party.speaker),
             )
             if (kept := keep(segment, self.guards, report)) is not None
         ]
@@ -187,7 +194,13 @@ class Transcriber:
         return str(language), float(probability)
 
     def _decode(
-        self, model: Any, resolved: ResolvedModel, stream: PackedStream, language: str, prompt: str | None
+        self,
+        model: Any,
+        resolved: ResolvedModel,
+        stream: PackedStream,
+        language: str,
+        prompt: str | None,
+        beam_size: int,
     ) -> list[Segment]:
         """`prompt`: the queue's vocabulary (company, products) as Whisper's initial prompt, when
         `prompt_vocabulary` is on, on separated channels only (on a mono mix it measured worse).
@@ -197,6 +210,7 @@ class Transcriber:
             return []
         kwargs = {
             **self.options.transcribe_kwargs(),
+            "beam_size": beam_size,
             "language": None if resolved.english_only else language,
             "initial_prompt": prompt,
         }

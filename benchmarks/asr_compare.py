@@ -5,6 +5,7 @@
 Systems compared, same model (tiny.en for English, base for Mandarin), int8 on CPU, beam 1:
   callqa        energy speech regions per channel, packed decoding, guards, its own role decision
   callqa+voc    the same with a queue vocabulary (--vocabulary "Contoso Energy") as initial prompt
+  callqa+abN    the same with a beam of N on the agent's channel (--agent-beam N)
   fw+vad        bare faster-whisper with its defaults for VAD (`vad_filter=True`, Silero)
   fw            bare faster-whisper without VAD
 Bare systems get the oracle channel mapping (the ground truth's layout); callqa decides itself.
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--real", type=Path, help="../shared/data/real, for the real recordings")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--vocabulary", nargs="*", help="also run callqa with this queue vocabulary")
+    parser.add_argument("--agent-beam", type=int, help="also run callqa with this beam on the agent channel")
     args = parser.parse_args()
 
     transcriber = Transcriber(AsrOptions())
@@ -88,6 +90,15 @@ def main() -> None:
                 )
             }
             if args.vocabulary
+            else {}
+        ),
+        **(
+            {
+                f"callqa+ab{args.agent_beam}": callqa_system(
+                    Transcriber(AsrOptions(agent_beam_size=args.agent_beam)), ()
+                )
+            }
+            if args.agent_beam
             else {}
         ),
         "fw+vad": bare_system(transcriber, vad=True),
@@ -142,14 +153,14 @@ def main() -> None:
         if args.real:
             results[name]["real"] = real_recordings(system, args.real)
     print(f"{len(calls)} {args.language} calls, model tiny.en/base, int8, beam 1, 2 threads")
-    header = f"{'system':8} {'agent':>7} {'customer':>9} {'mono':>7} {'x realtime':>11}"
+    header = f"{'system':10} {'agent':>7} {'customer':>9} {'mono':>7} {'x realtime':>11}"
     if args.real:
         header += f" {'OSR 8k en':>10} {'zh CER':>7}"
     print(header)
     for name, figures in results.items():
         wer = figures["wer"]
         line = (
-            f"{name:8} {wer.get('agent', 0):7.3f} {wer.get('customer', 0):9.3f} {wer.get('mono', 0):7.3f} "
+            f"{name:10} {wer.get('agent', 0):7.3f} {wer.get('customer', 0):9.3f} {wer.get('mono', 0):7.3f} "
             f"{figures['realtime_factor']:11.1f}"
         )
         if args.real:

@@ -11,7 +11,7 @@ from asr.decode import TARGET_RATE
 from asr.guards import GuardParams, GuardReport, collapse_repeats, keep
 from asr.roles import decide_roles
 from asr.speech import Region, analyse_channel
-from asr.transcriber import PackedStream, Party, quality_warnings
+from asr.transcriber import AsrOptions, PackedStream, Party, quality_warnings
 from tests.helpers import segment
 
 RNG = np.random.default_rng(7)
@@ -196,3 +196,10 @@ def test_beeping_hold_tone_is_one_hold() -> None:
 
 def test_speech_is_not_taken_for_hold() -> None:
     assert analyse_channel(timeline(("speech", 10.0))).holds == []
+
+
+def test_agent_beam_applies_to_the_agent_channel_only_and_keys_the_transcript() -> None:
+    options = AsrOptions(beam_size=1, agent_beam_size=2)
+    assert [options.beam_for(s) for s in ("agent", "customer", "unknown")] == [2, 1, 1]
+    assert AsrOptions().beam_for("agent") == 1
+    assert options.version != AsrOptions().version  # a stored transcript is redone, not reused

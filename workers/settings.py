@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     asr_compute_type: str = "int8"
     asr_cpu_threads: int = Field(default=2, ge=1)
     asr_beam_size: int = Field(default=1, ge=1, le=10)
+    asr_agent_beam_size: int | None = Field(
+        default=None, ge=1, le=10, description="beam for the agent's channel (stereo); default: asr_beam_size"
+    )
     asr_batch_size: int = Field(default=0, ge=0, description="> 0: batched decoding (GPU workers)")
     asr_diarize: bool = True
     asr_prompt_vocabulary: bool = False
@@ -140,6 +143,7 @@ class Settings(BaseSettings):
             compute_type=self.asr_compute_type,
             cpu_threads=self.asr_cpu_threads,
             beam_size=self.asr_beam_size,
+            agent_beam_size=self.asr_agent_beam_size,
             batch_size=self.asr_batch_size,
             diarize=self.asr_diarize,
             prompt_vocabulary=self.asr_prompt_vocabulary,
