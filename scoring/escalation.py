@@ -1,7 +1,10 @@
 """Dissatisfaction and escalation cues in what the customer says, and the call's escalation risk.
 
 A threat (to cancel or switch, to go to a regulator, to ask for a manager) from a customer who
-does not end the call satisfied is the signal a recovery team calls back on. Cues are matched the
+does not end the call satisfied is the signal a recovery team calls back on. The cancel phrases are
+worded as threats ("I'm switching supplier"): said so, they count; a sentence that only means the
+same (found by meaning, e.g. "I'd like to cancel, I'm moving abroad") counts only from a negative
+turn or a customer who ends negative, since a calm cancellation request is not a threat. Cues are matched the
 same way scorecard phrases are (literally, then by meaning for sentence-like phrases), and each
 category's phrases compete with the others', so a sentence lands in the category it is nearest to.
 """
@@ -72,7 +75,8 @@ def detect(
         rivals = [p for other, listed in phrases.items() if other != name for p in listed]
         for hit in said(transcript, phrases[name], "customer", Window(), MIN_SIMILARITY, SEMANTIC, rivals):
             in_negative_turn = any(s <= hit.start + 0.01 and hit.end <= e + 0.01 for s, e in negative_turns)
-            if category.needs_negative and not (in_negative_turn or sentiment.customer_end == "negative"):
+            negative = in_negative_turn or sentiment.customer_end == "negative"
+            if category.needs_negative and hit.method == "semantic" and not negative:
                 continue
             cues.append(_cue(name, category, hit))
     threat = any(catalog.categories[c.category].threat for c in cues)

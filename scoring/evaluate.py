@@ -19,11 +19,14 @@ from scoring.phrases import PhraseHit, find_phrases
 from scoring.pii import redact_transcript
 from scoring.results import Analysis, Finding, ItemResult, ItemStatus, Score
 from scoring.scorecard import (
+    AnyItem,
     Condition,
     DeadAirItem,
     PhraseAbsentItem,
     PhrasePresentItem,
     Scorecard,
+    ScriptStep,
+    ScriptStepsItem,
     Section,
     Window,
 )
@@ -45,9 +48,13 @@ def analyse(
     feeling = summarise(transcript, sentiment_model or default_sentiment_model())
     escalation = detect(transcript, feeling)
     findings = conversation_findings(transcript) + customer_findings(feeling, escalation)
-    results = [
-        _decide(transcript, section, item, _rivals(card, item), feeling) for section, item in card.items()
-    ]
+    results: list[ItemResult] = []
+    found: dict[str, tuple[float, float]] = {}  # item id -> where its evidence is, for before/after
+    for section, item in card.items():
+        result = _decide(transcript, section, item, _rivals(card, item), feeling, found)
+        if result.evidence:
+            found[item.id] = (result.evidence[0].start, result.evidence[0].end)
+        results.append(result)
     for result in results:
         findings.extend(result.evidence)
     return Analysis(
@@ -130,33 +137,50 @@ def score(card: Scorecard, results: list[ItemResult]) -> Score:
     )
 
 
-def _rivals(card: Scorecard, item: PhrasePresentItem | PhraseAbsentItem | DeadAirItem) -> list[str]:
+def _rivals(card: Scorecard, item: AnyItem) -> list[str]:
     """Every other item's phrases: what a sentence could mean instead."""
     out: list[str] = []
-    for _, other in card.items():
+    for other in card.all_items():
         if other.id != item.id:
-            out.extend(other.announce_phrases if isinstance(other, DeadAirItem) else other.phrases)
+            out.extend(_phrases_of(other))
     return out
+
+
+def _phrases_of(item: AnyItem) -> list[str]:
+    if isinstance(item, DeadAirItem):
+        return item.announce_phrases
+    if isinstance(item, ScriptStepsItem):
+        return [p for step in item.steps for p in step.phrases]
+    return item.phrases
 
 
 def _decide(
     transcript: Transcript,
     section: Section,
-    item: PhrasePresentItem | PhraseAbsentItem | DeadAirItem,
+    item: AnyItem,
     rivals: list[str],
     feeling: SentimentSummary,
+    found: dict[str, tuple[float, float]],
 ) -> ItemResult:
+    partial = 0.0  # points a failed item still earns (script steps with partial credit)
     if isinstance(item, DeadAirItem):
         status, reason, evidence = _dead_air(transcript, item)
     elif not _has_speech(transcript, item.speaker):
         status, reason, evidence = "undecidable", f"no {item.speaker} speech was transcribed", []
-    elif isinstance(item, PhrasePresentItem):
-        status, reason, evidence = _phrase_present(transcript, item, rivals)
-        problem = audio_problem(transcript, item.speaker)
-        if status == "fail" and problem:
-            status, reason = "undecidable", f"{reason}, but {problem}"
+    elif isinstance(item, ScriptStepsItem):
+        status, reason, evidence, done = _script_steps(transcript, item, rivals)
+        partial = item.weight * done / len(item.steps) if item.partial_credit else 0.0
     else:
-        status, reason, evidence = _phrase_absent(transcript, item)
+        window, unresolved = _resolve(item.window, found)
+        item = item.model_copy(update={"window": window})
+        if isinstance(item, PhrasePresentItem):
+            status, reason, evidence = _phrase_present(transcript, item, rivals)
+            problem = audio_problem(transcript, item.speaker)
+            if status == "fail" and problem:
+                status, reason = "undecidable", f"{reason}, but {problem}"
+        else:
+            status, reason, evidence = _phrase_absent(transcript, item)
+        reason = "; ".join(r for r in (reason, unresolved) if r)
     if item.applies_if is not None and not _applies(transcript, item.applies_if, rivals, feeling):
         condition = item.applies_if.description or "its condition was not heard"
         status, reason = "na", f"not applicable: {condition}"
@@ -165,7 +189,7 @@ def _decide(
         label=item.label,
         section=section.name,
         status=status,
-        points=item.weight if status == "pass" else 0.0,
+        points=item.weight if status == "pass" else (round(partial, 2) if status == "fail" else 0.0),
         max_points=0.0 if status == "na" else item.weight,
         critical=item.critical,
         reason=reason,
@@ -173,11 +197,70 @@ def _decide(
     )
 
 
+def _resolve(window: Window, found: dict[str, tuple[float, float]]) -> tuple[Window, str]:
+    """Turns `after: greeting` into a time bound from the greeting's evidence. When the other item
+    found nothing, the order cannot be checked: the item is judged without it, and says so."""
+    update: dict[str, float] = {}
+    missing = []
+    if window.after is not None:
+        if window.after in found:
+            update["start_after_s"] = found[window.after][1] - 0.01
+        else:
+            missing.append(window.after)
+    if window.before is not None:
+        if window.before in found:
+            update["end_before_s"] = found[window.before][0] + 0.01
+        else:
+            missing.append(window.before)
+    note = f"order not checked: {', '.join(missing)} not found" if missing else ""
+    return window.model_copy(update=update), note
+
+
+def _said_step(
+    transcript: Transcript, item: ScriptStepsItem, step: ScriptStep, window: Window, rivals: list[str]
+) -> list[PhraseHit]:
+    return said(transcript, step.phrases, item.speaker, window, item.min_similarity, item.semantic, rivals)
+
+
+def _script_steps(
+    transcript: Transcript, item: ScriptStepsItem, rivals: list[str]
+) -> tuple[ItemStatus, str, list[Finding], int]:
+    """Each step found after the one before it (when ordered); a step said only earlier is out of order."""
+    evidence: list[Finding] = []
+    missing: list[str] = []
+    misplaced: list[str] = []
+    bound: float | None = None
+    for step in item.steps:
+        others = rivals + [p for s in item.steps if s is not step for p in s.phrases]
+        window = Window(start_after_s=bound) if item.ordered and bound is not None else Window()
+        hits = said(
+            transcript, step.phrases, item.speaker, window, item.min_similarity, item.semantic, others
+        )
+        if not hits:
+            anywhere = window.start_after_s is not None and said(
+                transcript, step.phrases, item.speaker, Window(), item.min_similarity, item.semantic, others
+            )
+            (misplaced if anywhere else missing).append(step.name)
+            continue
+        first = min(hits, key=lambda h: h.start)
+        evidence.append(_hit_finding(item.id, "script_step", first).model_copy(update={"detail": step.name}))
+        bound = first.end - 0.01
+    done = len(item.steps) - len(missing) - len(misplaced)
+    if not missing and not misplaced:
+        return "pass", f"all {len(item.steps)} steps" + (" in order" if item.ordered else ""), evidence, done
+    problems = [f"missing: {', '.join(missing)}"] if missing else []
+    problems += [f"out of order: {', '.join(misplaced)}"] if misplaced else []
+    return "fail", f"{done} of {len(item.steps)} steps; " + "; ".join(problems), evidence, done
+
+
 def _applies(
     transcript: Transcript, condition: Condition, rivals: list[str], feeling: SentimentSummary
 ) -> bool:
     moods = condition.customer_sentiment_end
     if moods and feeling.customer_end not in moods:
+        return False
+    felt = condition.customer_sentiment_any
+    if felt and not any(t.speaker == "customer" and t.label in felt for t in feeling.turns):
         return False
     return not condition.phrases or bool(
         said(

@@ -78,6 +78,10 @@ def turns(segments: list[Segment], max_gap_s: float = TURN_GAP_S) -> list[list[S
 def in_window(hit: PhraseHit, window: Window, transcript: Transcript) -> bool:
     if window.first_s is not None and hit.start > window.first_s:
         return False
+    if window.start_after_s is not None and hit.start < window.start_after_s:
+        return False
+    if window.end_before_s is not None and hit.end > window.end_before_s:
+        return False
     return not (window.last_s is not None and hit.end < transcript.duration_s - window.last_s)
 
 

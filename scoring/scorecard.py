@@ -24,11 +24,16 @@ class _Strict(BaseModel):
 
 
 class Window(_Strict):
-    """Where in the call a phrase must fall: the first or last N seconds, or the speaker's first turns."""
+    """Where in the call a phrase must fall: the first or last N seconds, the speaker's first turns,
+    and/or before or after what another (earlier) item found."""
 
     first_s: float | None = Field(default=None, gt=0)
     last_s: float | None = Field(default=None, gt=0)
     first_turns: int | None = Field(default=None, ge=1, description="only the speaker's first N turns")
+    after: str | None = Field(default=None, description="id of an earlier item: only after its evidence")
+    before: str | None = Field(default=None, description="id of an earlier item: only before its evidence")
+    start_after_s: float | None = Field(default=None, ge=0, description="absolute bound (after: sets it)")
+    end_before_s: float | None = Field(default=None, ge=0, description="absolute bound (before: sets it)")
 
 
 SentimentLabel = Literal["negative", "neutral", "positive"]
@@ -49,12 +54,15 @@ class Condition(_Strict):
     min_similarity: float = Field(default=85, ge=50, le=100)
     semantic: float | None = SEMANTIC
     customer_sentiment_end: list[SentimentLabel] = Field(default_factory=list)
+    customer_sentiment_any: list[SentimentLabel] = Field(
+        default_factory=list, description="some customer turn has one of these (e.g. [negative]: empathy due)"
+    )
     description: str = ""
 
     @model_validator(mode="after")
     def _something_to_check(self) -> Condition:
-        if not self.phrases and not self.customer_sentiment_end:
-            raise ValueError("a condition needs phrases or customer_sentiment_end")
+        if not self.phrases and not self.customer_sentiment_end and not self.customer_sentiment_any:
+            raise ValueError("a condition needs phrases, customer_sentiment_end or customer_sentiment_any")
         return self
 
 
@@ -92,6 +100,25 @@ class PhraseAbsentItem(_PhraseItem):
     min_similarity: float = Field(default=90, ge=50, le=100)
 
 
+class ScriptStep(_Strict):
+    name: str
+    phrases: list[str] = Field(min_length=1)
+
+
+class ScriptStepsItem(_Item):
+    """Required script steps (e.g. a card replacement: verify, confirm address, give delivery time),
+    each found like a phrase item; in order when `ordered`. Fails naming the missing or misplaced
+    steps; with `partial_credit`, earns the share of steps done."""
+
+    detector: Literal["script_steps"]
+    speaker: SpeakerScope = "agent"
+    steps: list[ScriptStep] = Field(min_length=2)
+    ordered: bool = True
+    partial_credit: bool = False
+    min_similarity: float = Field(default=85, ge=50, le=100)
+    semantic: float | None = SEMANTIC
+
+
 class DeadAirItem(_Item):
     """Fails on a silence longer than `max_silence_s` that nobody announced."""
 
@@ -102,7 +129,8 @@ class DeadAirItem(_Item):
     min_similarity: float = Field(default=80, ge=50, le=100)
 
 
-Item = Annotated[PhrasePresentItem | PhraseAbsentItem | DeadAirItem, Field(discriminator="detector")]
+AnyItem = PhrasePresentItem | PhraseAbsentItem | ScriptStepsItem | DeadAirItem
+Item = Annotated[AnyItem, Field(discriminator="detector")]
 
 
 class Section(_Strict):
@@ -129,14 +157,24 @@ class Scorecard(_Strict):
         total = sum(item.weight for section in self.sections for item in section.items)
         if abs(total - 100) > 1e-6:
             raise ValueError(f"item weights must total 100, they total {total:g}")
+        for position, item in enumerate(self.all_items()):
+            window = getattr(item, "window", None)
+            for ref in (window.after, window.before) if window is not None else ():
+                if ref is not None and ref not in ids[:position]:
+                    raise ValueError(
+                        f"item {item.id}: window refers to {ref!r}, which is not an earlier item"
+                    )
         return self
 
     @property
     def key(self) -> str:
         return f"{self.id}@{self.version}"
 
-    def items(self) -> list[tuple[Section, PhrasePresentItem | PhraseAbsentItem | DeadAirItem]]:
+    def items(self) -> list[tuple[Section, AnyItem]]:
         return [(section, item) for section in self.sections for item in section.items]
+
+    def all_items(self) -> list[AnyItem]:
+        return [item for section in self.sections for item in section.items]
 
 
 def load_scorecard(path: Path) -> Scorecard:
@@ -170,7 +208,7 @@ def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
 
 
 def _is_union_tag(part: Any) -> bool:
-    return isinstance(part, str) and part in ("phrase_present", "phrase_absent", "dead_air")
+    return isinstance(part, str) and part in ("phrase_present", "phrase_absent", "script_steps", "dead_air")
 
 
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:

@@ -128,7 +128,7 @@ def test_openapi_documents_bearer_auth(client: TestClient) -> None:
 def test_scorecards_and_rescore_rules(client: TestClient) -> None:
     admin = token(client, "admin")
     cards = client.get("/scorecards", headers=token(client, "trainer")).json()
-    assert "generic-en@1" in [c["key"] for c in cards["scorecards"]]
+    assert "generic-en@2" in [c["key"] for c in cards["scorecards"]]
     call_id = upload(client, admin, wav_bytes(700)).json()["id"]
     assert client.post(f"/calls/{call_id}/rescore", headers=admin).status_code == 409
     assert client.post(f"/calls/{call_id}/rescore", headers=token(client, "inspector")).status_code == 403
@@ -165,7 +165,7 @@ def scored_call_with_pii(client: TestClient, agent_id: str) -> str:
     services.calls.save_transcript(call_id, "test", call.model_dump(mode="json"), "en")
     services.calls.save_analysis(
         call_id,
-        "generic-en@1",
+        "generic-en@2",
         analysis.model_dump(mode="json"),
         decision.model_dump(mode="json"),
         call_columns(analysis, decision),

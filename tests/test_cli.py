@@ -95,7 +95,7 @@ def test_scorecard_validate_reports_lines(tmp_path: Path) -> None:
     bad.write_text(good.read_text().replace("weight: 25", "weight: many"))
     result = callqa(tmp_path / "data", "scorecard", "validate", str(good), str(bad))
     assert result.returncode == 1
-    assert "ok" in result.stdout and "generic-en@1" in result.stdout
+    assert "ok" in result.stdout and "generic-en@2" in result.stdout
     assert "bad.yaml:" in result.stderr and "weight" in result.stderr
 
 

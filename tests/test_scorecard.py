@@ -20,11 +20,11 @@ def test_builtin_cards_are_valid_and_weights_total_100() -> None:
 
 
 def test_unknown_field_is_reported_with_its_line() -> None:
-    broken = VALID.replace("        weight: 15\n", "        weight: 15\n        wieght: 3\n", 1)
+    broken = VALID.replace("        weight: 25\n", "        weight: 25\n        wieght: 3\n", 1)
     with pytest.raises(ScorecardError) as raised:
         parse_scorecard(broken, "cards/mine.yaml")
     line = broken.splitlines().index("        wieght: 3") + 1
-    assert f"cards/mine.yaml:{line}: sections.1.items.0.wieght: Extra inputs are not permitted" in str(
+    assert f"cards/mine.yaml:{line}: sections.1.items.2.wieght: Extra inputs are not permitted" in str(
         raised.value
     )
 
@@ -66,10 +66,10 @@ def test_a_broken_card_does_not_stop_the_others(tmp_path: Path) -> None:
 
 
 def test_versions_latest_and_pinned(tmp_path: Path) -> None:
-    (tmp_path / "v2.yaml").write_text(VALID.replace("version: 1", "version: 2"))
+    (tmp_path / "v3.yaml").write_text(VALID.replace("version: 2", "version: 3"))
     catalog = ScorecardCatalog.load(tmp_path)
-    assert catalog.get("generic-en").version == 2
-    assert catalog.get("generic-en@1").version == 1
+    assert catalog.get("generic-en").version == 3
+    assert catalog.get("generic-en@2").version == 2
     with pytest.raises(KeyError, match="unknown scorecard"):
         catalog.get("nope")
 

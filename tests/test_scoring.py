@@ -48,6 +48,7 @@ def test_good_call_passes_every_item_with_evidence(generic_en) -> None:  # type:
     assert statuses == {
         "greeting": "pass",
         "disclosure": "pass",
+        "empathy": "na",
         "dead_air": "fail",
         "forbidden_phrases": "pass",
         "closing": "pass",
@@ -75,7 +76,7 @@ def test_unannounced_dead_air_fails_with_time_range(generic_en) -> None:  # type
     assert dead_air.status == "fail"
     assert dead_air.evidence[0].start == pytest.approx(16.0)
     assert dead_air.evidence[0].end == pytest.approx(50.0)
-    assert result.score.total == 85.0
+    assert result.score.total == pytest.approx(100 * 75 / 90, abs=0.1)  # empathy N/A: out of the maximum
 
 
 def test_missing_critical_item_fails_the_call(generic_en) -> None:  # type: ignore[no-untyped-def]
@@ -107,9 +108,9 @@ def test_mono_forbidden_phrase_is_undecidable_not_blamed(generic_en) -> None:  #
         [
             segment("unknown", 0.5, 4.0, "Hello, thanks for calling, this call is recorded."),
             segment("unknown", 5.0, 8.0, "Whatever, I don't care."),
-            segment("unknown", 40.0, 42.0, "Goodbye."),
+            segment("unknown", 20.0, 22.0, "Goodbye."),
         ],
-        duration=45.0,
+        duration=25.0,
         layout="mono",
     )
     result = analyse(call, generic_en)
