@@ -47,7 +47,8 @@ def find_meaning(
     and closer to it than to any of the `rivals` (the card's other items' phrases): "Hello, you're
     through to Contoso Energy" shares the company name with a disclosure phrase, but it is a
     greeting, and nearer to the greeting's phrases."""
-    units = [units_of(turn) for turn in scoped_turns(transcript, speaker, window)]
+    reachable = [t for t in scoped_turns(transcript, speaker, window) if _may_reach(t, window, transcript)]
+    units = [units_of(turn) for turn in reachable]
     flat = [u for group in units for u in group]
     if not flat or not phrases:
         return []
@@ -69,6 +70,18 @@ def find_meaning(
         if inside:
             hits.append(max(inside, key=lambda h: h.similarity))
     return hits
+
+
+def _may_reach(turn: list[Segment], window: Window, transcript: Transcript) -> bool:
+    """Whether any sentence of the turn could fall inside the window: embedding costs, so turns
+    wholly outside it (a closing window of the last 30 s) are not embedded at all."""
+    if window.first_s is not None and turn[0].start > window.first_s:
+        return False
+    if window.start_after_s is not None and turn[-1].end < window.start_after_s:
+        return False
+    if window.end_before_s is not None and turn[0].start > window.end_before_s:
+        return False
+    return not (window.last_s is not None and turn[-1].end < transcript.duration_s - window.last_s)
 
 
 def units_of(turn: list[Segment]) -> list[Sentence]:
