@@ -341,7 +341,10 @@ def _dead_air(transcript: Transcript, item: DeadAirItem) -> tuple[ItemStatus, st
             continue
         announced = _announcement(transcript, gap, item)
         detail = f"{gap.duration:.1f} s of dead air" + (
-            f', announced ("{announced.quote}")' if announced else ", not announced"
+            f', announced at {announced.start:.1f} s ("{announced.quote}"), talk resumed '
+            f"{gap.end - announced.end:.1f} s after the announcement"
+            if announced
+            else ", not announced"
         )
         evidence.append(
             Finding(
