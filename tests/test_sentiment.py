@@ -148,3 +148,12 @@ def test_a_user_hugging_face_model_folder_is_loaded_offline(tmp_path: Path) -> N
     found = model.predict(["good service", "bad service"])
     assert len(found) == 2 and all(f.label in ("negative", "neutral", "positive") for f in found)
     assert all(-1.0 <= f.score <= 1.0 for f in found)
+
+
+def test_shipped_head_is_what_the_training_script_writes_from_its_inputs() -> None:
+    """The head records the sha256 of the seed set it was fitted on: editing the seed set without
+    re-running `python -m models.train_sentiment` is caught here."""
+    from models.train_sentiment import SEED_SET, sha256
+
+    head = json.loads(HEAD_PATH.read_text(encoding="utf-8"))
+    assert head["training"]["inputs"]["callcentre_seed.tsv"] == sha256(SEED_SET)
