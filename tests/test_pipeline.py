@@ -55,6 +55,13 @@ def test_short_call_is_transcribed_scored_and_routed(services: Services, short_c
     assert items["disclosure"]["evidence"][0]["speaker"] == "agent"
     assert items["closing"]["status"] == "fail"  # the excerpt ends before any closing
     assert call.routing_queue == "review" and call.routing_reasons
+    # the customer calmly books an installation: a mood, no threat, nobody to call back
+    turns = analysis.data["sentiment"]["turns"]
+    assert {t["speaker"] for t in turns} == {"agent", "customer"}
+    assert call.customer_sentiment in ("neutral", "positive") and not call.recovery
+    assert analysis.data["escalation"]["cues"] == []
+    assert "segments" in analysis.data["redaction"]
+    assert all(c.speech for c in transcript.channels)  # overtalk is measured on these
 
 
 def test_stages_are_idempotent(services: Services, short_call: Path) -> None:
