@@ -1,5 +1,6 @@
-"""The learned parts of callqa: sentiment, embeddings for semantic matching, the risk model and
-calibration from inspector corrections (they arrive with the analytics and review issues).
+"""The learned parts of callqa: sentence encoders (`embeddings`), the sentiment head and its
+training script (`sentiment`, `train_sentiment`); the risk model and calibration from inspector
+corrections arrive with the review issue.
 
 A pure library: data in, data out, no database and no queue. `scoring` may import it; it
 imports nothing of callqa's.
