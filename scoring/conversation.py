@@ -1,8 +1,10 @@
 """Turn-taking measures: silences, overtalk, talk ratio, rate, latency, monologues.
 
 Times come from word timestamps (segment bounds are the first and last word), which is what a
-listener hears. Overtalk on separated channels comes from the audio's speech regions instead:
-Whisper drops or shifts words where two people talk at once, which is exactly where overtalk is.
+listener hears, together with the audio's speech regions of each channel: speech the ASR dropped
+(a mumble its guards removed, unintelligible Mandarin) is still talk, not dead air. Overtalk on
+separated channels comes from the speech regions alone: Whisper drops or shifts words where two
+people talk at once, which is exactly where overtalk is.
 """
 
 from __future__ import annotations
@@ -49,18 +51,20 @@ class Overtalk:
 
 
 def silences(transcript: Transcript, min_s: float) -> list[Silence]:
-    """Maximal stretches of at least `min_s` where nobody speaks and no hold audio plays,
-    file start and end included. `before` is the segment that ends the speech before it."""
+    """Maximal stretches of at least `min_s` with no words, no speech in the audio and no hold,
+    file start and end included. `before` is the last transcribed segment before it."""
     out: list[Silence] = []
     cursor = 0.0
     before: Segment | None = None
     events: list[tuple[float, float, Segment | None]] = [(s.start, s.end, s) for s in transcript.segments]
     events.extend((h.start, h.end, None) for h in transcript.holds)
+    events.extend((r.start, r.end, None) for c in transcript.channels for r in c.speech)
     for start, end, segment in sorted(events, key=lambda e: e[0]):
         if start - cursor >= min_s:
             out.append(Silence(round(cursor, 3), round(start, 3), before))
         if end >= cursor:
-            cursor, before = end, segment
+            cursor = end
+            before = segment or before
     if transcript.duration_s - cursor >= min_s:
         out.append(Silence(round(cursor, 3), round(transcript.duration_s, 3), before))
     return out

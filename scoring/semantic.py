@@ -22,6 +22,7 @@ from scoring.scorecard import SpeakerScope, Window
 
 _SENTENCE_END = re.compile(r"[.!?。！？；;]$")
 _SENTENCES = re.compile(r"[^.!?。！？；;]+[.!?。！？；;]*")
+MIN_UNIT_WORDS = 3  # "Okay." or "Thank you." cannot say what a 4+ word phrase says; not embedded
 _CLAUSES = re.compile(r"[^,，、]+[,，、]?")
 
 
@@ -48,7 +49,7 @@ def find_meaning(
     through to Contoso Energy" shares the company name with a disclosure phrase, but it is a
     greeting, and nearer to the greeting's phrases."""
     reachable = [t for t in scoped_turns(transcript, speaker, window) if _may_reach(t, window, transcript)]
-    units = [units_of(turn) for turn in reachable]
+    units = [[u for u in units_of(turn) if _size(u.text) >= MIN_UNIT_WORDS] for turn in reachable]
     flat = [u for group in units for u in group]
     if not flat or not phrases:
         return []
@@ -82,6 +83,12 @@ def _may_reach(turn: list[Segment], window: Window, transcript: Transcript) -> b
     if window.end_before_s is not None and turn[0].start > window.end_before_s:
         return False
     return not (window.last_s is not None and turn[-1].end < transcript.duration_s - window.last_s)
+
+
+def _size(text: str) -> int:
+    """Words, counting two Chinese characters as a word."""
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return len(text.split()) + han // 2 if han else len(text.split())
 
 
 def units_of(turn: list[Segment]) -> list[Sentence]:

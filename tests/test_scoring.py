@@ -179,6 +179,24 @@ def test_silences_include_start_and_end_of_file() -> None:
     assert gaps == [(0.0, 4.0), (7.0, 12.0)]
 
 
+def test_speech_the_asr_dropped_is_not_dead_air() -> None:
+    """The channel's speech regions count as talk even where no words were kept (a mumble the
+    guards dropped): dead air is measured on the audio, and the silence keeps its last words."""
+    from asr.transcript import ChannelInfo, TimeSpan
+
+    call = transcript([segment("agent", 1.0, 3.0, "Let me check."), segment("agent", 20.0, 22.0, "Okay.")])
+    call.duration_s = 23.0
+    call.channels = [
+        ChannelInfo(index=0, speaker="agent", level_dbfs=-20, noise_floor_dbfs=-60, snr_db=40,
+                    speech_seconds=6, speech_ratio=0.3, clipping_ratio=0, bleed_seconds=0,
+                    speech=[TimeSpan(start=1.0, end=3.0), TimeSpan(start=9.0, end=11.0),
+                            TimeSpan(start=20.0, end=22.0)]),
+    ]  # fmt: skip
+    gaps = silences(call, 3.0)
+    assert [(g.start, g.end) for g in gaps] == [(3.0, 9.0), (11.0, 20.0)]
+    assert all(g.before is not None and g.before.text == "Let me check." for g in gaps)
+
+
 def test_overtalk_names_the_interrupter() -> None:
     call = transcript(
         [
