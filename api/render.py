@@ -8,6 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from scoring.pii import Redaction
 from store.tables import Call
 
 
@@ -118,6 +119,10 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
             parts.append(Text(_stats_line(analysis["stats"])))
         if analysis.get("sentiment"):
             parts.append(Text(_sentiment_line(analysis["sentiment"], analysis.get("escalation") or {})))
+        if analysis.get("redaction"):
+            found = Redaction.model_validate(analysis["redaction"]).counts()
+            masked = ", ".join(f"{n} {kind}" for kind, n in sorted(found.items())) or "none found"
+            parts.append(Text(f"personal data (masked for agents and trainers): {masked}"))
         findings = [f for f in analysis["findings"] if f["kind"] in ("silence", "overtalk", "hold")]
         if findings:
             timing = Table(title="Silences, hold and overtalk", expand=True)

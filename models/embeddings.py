@@ -66,13 +66,17 @@ class SentenceEncoder:
             return np.stack([self._cache[t] for t in texts])
 
 
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def verify_files(folder: Path, pinned: dict[str, str], package: str) -> None:
     for name, expected in pinned.items():
         path = folder / name
         if not path.is_file():
             raise EmbeddingModelError(f"{path} is missing: reinstall {package}")
-        with path.open("rb") as handle:
-            actual = hashlib.file_digest(handle, "sha256").hexdigest()
+        actual = file_sha256(path)
         if actual != expected:
             raise EmbeddingModelError(
                 f"{path} has sha256 {actual[:12]}..., expected {expected[:12]}... from {package}; "

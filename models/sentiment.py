@@ -61,7 +61,7 @@ class EmbeddingSentiment:
             self.intercept = np.asarray(head["intercept"], dtype=np.float32)
         except (OSError, ValueError, KeyError) as error:
             raise SentimentModelError(f"{head_path}: not a sentiment head: {error}") from error
-        if set(self.classes) != set(LABELS) or self.coef.shape != (len(LABELS), self.coef.shape[1]):
+        if set(self.classes) != set(LABELS) or self.coef.shape[0] != len(LABELS):
             raise SentimentModelError(f"{head_path}: expected three classes {LABELS}")
         self.name = f"embedding-head:{head.get('version', 'unversioned')}"
         self._encoder = encoder

@@ -17,7 +17,6 @@ be traced to changed data. Sources (see each folder's README and license):
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 from collections import Counter
@@ -27,7 +26,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from models.embeddings import PACKAGE, shared_encoder
+from models.embeddings import PACKAGE, file_sha256, shared_encoder
 from models.sentiment import HEAD_PATH, LABELS, SentimentLabel
 
 SEED = 13
@@ -89,11 +88,6 @@ def read_seed(path: Path) -> list[Example]:
     return out
 
 
-def sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def train(data_root: Path, out: Path) -> dict[str, dict[str, float]]:
     rng = random.Random(SEED)
     vader_dir = data_root / "vader_sentiment_groundtruth_en"
@@ -132,7 +126,7 @@ def train(data_root: Path, out: Path) -> dict[str, dict[str, float]]:
             "seed": SEED,
             "seed_set_weight": SEED_WEIGHT,
             "examples": dict(Counter(f"{s}/{lab}" for _, lab, s in examples)),
-            "inputs": {p.name: sha256(p) for p in inputs},
+            "inputs": {p.name: file_sha256(p) for p in inputs},
             "heldout": heldout,
         },
     }

@@ -99,7 +99,7 @@ def find_pii(text: str, phone_region: str = "US") -> list[PiiSpan]:
         PiiSpan(kind="phone", start=m.start, end=m.end)
         for m in phonenumbers.PhoneNumberMatcher(text, phone_region, leniency=phonenumbers.Leniency.POSSIBLE)
     ]
-    return _without_overlaps([s for s in found if s.kind != "digits" or s.end > s.start])
+    return _without_overlaps(found)
 
 
 def mask_text(text: str, phone_region: str = "US") -> str:

@@ -7,7 +7,7 @@ the person editing it can fix it in one pass; the service keeps running on the c
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -207,8 +207,11 @@ def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
         raise ScorecardError("\n".join(lines)) from error
 
 
+DETECTORS = {get_args(cls.model_fields["detector"].annotation)[0] for cls in get_args(AnyItem)}
+
+
 def _is_union_tag(part: Any) -> bool:
-    return isinstance(part, str) and part in ("phrase_present", "phrase_absent", "script_steps", "dead_air")
+    return isinstance(part, str) and part in DETECTORS
 
 
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:

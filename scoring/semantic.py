@@ -48,8 +48,8 @@ def find_meaning(
     and closer to it than to any of the `rivals` (the card's other items' phrases): "Hello, you're
     through to Contoso Energy" shares the company name with a disclosure phrase, but it is a
     greeting, and nearer to the greeting's phrases."""
-    reachable = [t for t in scoped_turns(transcript, speaker, window) if _may_reach(t, window, transcript)]
-    units = [[u for u in units_of(turn) if _size(u.text) >= MIN_UNIT_WORDS] for turn in reachable]
+    turns = scoped_turns(transcript, speaker, window)
+    units = [[u for u in units_of(turn) if _size(u.text) >= MIN_UNIT_WORDS] for turn in turns]
     flat = [u for group in units for u in group]
     if not flat or not phrases:
         return []
@@ -73,18 +73,6 @@ def find_meaning(
     return hits
 
 
-def _may_reach(turn: list[Segment], window: Window, transcript: Transcript) -> bool:
-    """Whether any sentence of the turn could fall inside the window: embedding costs, so turns
-    wholly outside it (a closing window of the last 30 s) are not embedded at all."""
-    if window.first_s is not None and turn[0].start > window.first_s:
-        return False
-    if window.start_after_s is not None and turn[-1].end < window.start_after_s:
-        return False
-    if window.end_before_s is not None and turn[0].start > window.end_before_s:
-        return False
-    return not (window.last_s is not None and turn[-1].end < transcript.duration_s - window.last_s)
-
-
 def _size(text: str) -> int:
     """Words, counting two Chinese characters as a word."""
     han = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
@@ -104,21 +92,8 @@ def units_of(turn: list[Segment]) -> list[Sentence]:
 
 
 def _clauses(sentence: Sentence) -> list[Sentence]:
-    parts = [m for m in _CLAUSES.finditer(sentence.text) if m.group().strip(" ,，、")]
-    if len(parts) < 2:
-        return []
-    size = max(len(sentence.text), 1)
-    span = sentence.end - sentence.start
-    return [
-        Sentence(
-            sentence.segment,
-            m.group().strip(" ,，、"),
-            sentence.start + span * m.start() / size,
-            sentence.start + span * m.end() / size,
-            sentence.min_probability,
-        )
-        for m in parts
-    ]
+    parts = _split(sentence, _CLAUSES, " ,，、")
+    return parts if len(parts) >= 2 else []
 
 
 def _sentences(turn: list[Segment]) -> list[Sentence]:
@@ -142,19 +117,24 @@ def _sentences(turn: list[Segment]) -> list[Sentence]:
 
 
 def _split_text(segment: Segment) -> list[Sentence]:
-    """Sentences of a segment without word times (reference text): times shared out by length."""
-    parts = [m for m in _SENTENCES.finditer(segment.text) if m.group().strip()]
-    size = max(len(segment.text), 1)
-    span = segment.end - segment.start
+    """Sentences of a segment without word times (reference text)."""
+    return _split(Sentence(segment, segment.text, segment.start, segment.end, 1.0), _SENTENCES, " ")
+
+
+def _split(whole: Sentence, pattern: re.Pattern[str], strip: str) -> list[Sentence]:
+    """The pieces `pattern` finds in `whole`, with its time shared out by length."""
+    size = max(len(whole.text), 1)
+    span = whole.end - whole.start
     return [
         Sentence(
-            segment,
-            m.group().strip(),
-            segment.start + span * m.start() / size,
-            segment.start + span * m.end() / size,
-            1.0,
+            whole.segment,
+            m.group().strip(strip),
+            whole.start + span * m.start() / size,
+            whole.start + span * m.end() / size,
+            whole.min_probability,
         )
-        for m in parts
+        for m in pattern.finditer(whole.text)
+        if m.group().strip(strip)
     ]
 
 

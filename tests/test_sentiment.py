@@ -153,7 +153,8 @@ def test_a_user_hugging_face_model_folder_is_loaded_offline(tmp_path: Path) -> N
 def test_shipped_head_is_what_the_training_script_writes_from_its_inputs() -> None:
     """The head records the sha256 of the seed set it was fitted on: editing the seed set without
     re-running `python -m models.train_sentiment` is caught here."""
-    from models.train_sentiment import SEED_SET, sha256
+    from models.embeddings import file_sha256 as sha256
+    from models.train_sentiment import SEED_SET
 
     head = json.loads(HEAD_PATH.read_text(encoding="utf-8"))
     assert head["training"]["inputs"]["callcentre_seed.tsv"] == sha256(SEED_SET)
