@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,7 @@ from asr.transcript import ChannelInfo, HoldSpan, Layout, Segment, Speaker, Time
 AgentSide = Literal["left", "right"]
 
 FASTER_WHISPER_VERSION = "1.2.1"
-PIPELINE_VERSION = 4  # 4: channels keep their speech regions
+PIPELINE_VERSION = 5  # 4: channels keep their speech regions; 5: windows start at region boundaries
 MAX_CLIP_S = 30.0
 GAP_S = 0.3
 
@@ -42,6 +43,7 @@ class AsrOptions:
     device: str = "cpu"
     compute_type: str = "int8"
     cpu_threads: int = 2
+    decode_workers: int = 2  # decodes run side by side; does not change the transcript
     beam_size: int = 1
     agent_beam_size: int | None = None  # the scored party's channel may get a wider beam
     batch_size: int = 0
@@ -103,6 +105,7 @@ class Transcriber:
                 device=self.options.device,
                 compute_type=self.options.compute_type,
                 cpu_threads=self.options.cpu_threads,
+                num_workers=self.options.decode_workers,
             )
             self._models[name] = (resolved, model)
         return self._models[name]
@@ -121,17 +124,32 @@ class Transcriber:
         resolved, model = self.model_for(language)
         report = GuardReport()
         prompt = ", ".join(vocabulary) if self.options.prompt_vocabulary and vocabulary else None
-        segments = [
-            kept
-            for party in parties
-            for segment in self._decode(
+
+        def decode_job(job: tuple[Party, list[Region]]) -> list[Segment]:
+            party, regions = job
+            return self._decode(
                 model,
                 resolved,
-                PackedStream.build(party),
+                PackedStream.build(party, regions),
                 language,
                 prompt if party.speaker != "unknown" else None,
                 self.options.beam_for(party.speaker),
             )
+
+        # Decodes side by side: a tiny decoder's step is too small to keep two threads busy, so
+        # two decodes at once take a third off the wall time of a call (see README). Batched
+        # decoding (GPU) gets each party's whole stream and cuts its own clips.
+        jobs = (
+            [(party, party.analysis.regions) for party in parties]
+            if self.options.batch_size > 0
+            else decode_jobs(parties)
+        )
+        with ThreadPoolExecutor(max_workers=self.options.decode_workers) as pool:
+            decoded = list(pool.map(decode_job, jobs))
+        segments = [
+            kept
+            for party_segments in decoded
+            for segment in party_segments
             if (kept := keep(segment, self.guards, report)) is not None
         ]
         notes = report.summary()
@@ -275,12 +293,13 @@ class PackedStream:
     pieces: list[Piece]
 
     @classmethod
-    def build(cls, party: Party) -> PackedStream:
+    def build(cls, party: Party, regions: Sequence[Region] | None = None) -> PackedStream:
+        """`regions`: a part of the party's speech regions (default: all of them)."""
         gap = np.zeros(int(GAP_S * TARGET_RATE), dtype=np.float32)
         arrays: list[np.ndarray] = []
         pieces: list[Piece] = []
         cursor = 0
-        for region in party.analysis.regions:
+        for region in party.analysis.regions if regions is None else regions:
             chunk = party.samples[int(region.start * TARGET_RATE) : int(region.end * TARGET_RATE)]
             pieces.append(
                 Piece(
@@ -324,6 +343,28 @@ class PackedStream:
                 if segment is not None:
                     out.append(segment)
         return out
+
+
+def decode_jobs(parties: Sequence[Party]) -> list[tuple[Party, list[Region]]]:
+    """Each party's consecutive speech regions, grouped into jobs that fill one Whisper window.
+
+    Jobs run side by side on the decode workers, a mono call's as well as a stereo call's. A
+    job starts its window at a region boundary, where Whisper's own seeking would start the
+    next window at its last timestamp, sometimes inside a word: on the dev calls the agent WER
+    fell from 0.158 to 0.146. Without conditioning on earlier text no context is lost between
+    jobs. A region longer than a window is a job of its own, in which Whisper seeks as usual.
+    """
+    jobs: list[tuple[Party, list[Region]]] = []
+    for party in parties:
+        group: list[Region] = []
+        for region in party.analysis.regions:
+            if group and sum(r.duration + GAP_S for r in group) + region.duration > MAX_CLIP_S:
+                jobs.append((party, group))
+                group = []
+            group.append(region)
+        if group:
+            jobs.append((party, group))
+    return jobs
 
 
 def split_by_voice(segment: Segment, voice_at: Callable[[float], int]) -> list[tuple[Segment, int]]:

@@ -3,7 +3,8 @@
     python benchmarks/asr_compare.py ../shared/eval/dev [--language en] [--real ../shared/data/real]
 
 Systems compared, same model (tiny.en for English, base for Mandarin), int8 on CPU, beam 1:
-  callqa        energy speech regions per channel, packed decoding, guards, its own role decision
+  callqa        energy speech regions per channel, packed decoding in window-sized jobs, two
+                decodes side by side, guards, its own role decision
   callqa+voc    the same with a queue vocabulary (--vocabulary "Contoso Energy") as initial prompt
   callqa+abN    the same with a beam of N on the agent's channel (--agent-beam N)
   fw+vad        bare faster-whisper with its defaults for VAD (`vad_filter=True`, Silero)

@@ -11,7 +11,7 @@ from asr.decode import TARGET_RATE
 from asr.guards import GuardParams, GuardReport, collapse_repeats, keep
 from asr.roles import decide_roles
 from asr.speech import Region, analyse_channel
-from asr.transcriber import AsrOptions, PackedStream, Party, quality_warnings
+from asr.transcriber import AsrOptions, PackedStream, Party, decode_jobs, quality_warnings
 from tests.helpers import segment
 
 RNG = np.random.default_rng(7)
@@ -102,6 +102,20 @@ def test_packed_stream_maps_words_back_to_original_time() -> None:
     assert segments[0].start == pytest.approx(first.region.start + 0.2, abs=0.01)
     assert segments[1].words[0].start == pytest.approx(second.region.start + 0.3, abs=0.01)
     assert all(s.speaker == "agent" and s.channel == 0 for s in segments)
+
+
+def test_decode_jobs_fill_whisper_windows_from_region_boundaries() -> None:
+    """Consecutive regions of one party, at most 30 s of packed audio a job; a longer region
+    is a job of its own; parties are never mixed in a job."""
+    channel = timeline(*[part for _ in range(8) for part in (("speech", 9.0), ("silence", 2.0))])
+    agent = Party("agent", 0, channel, analyse_channel(channel))
+    jobs = decode_jobs([agent, Party("customer", 1, channel, agent.analysis)])
+    assert [party.speaker for party, _ in jobs] == ["agent"] * 3 + ["customer"] * 3
+    assert [len(regions) for _, regions in jobs] == [3, 3, 2] * 2
+    assert [r for _, regions in jobs[:3] for r in regions] == agent.analysis.regions
+    long = timeline(("speech", 40.0), ("silence", 2.0), ("speech", 5.0))
+    party = Party("unknown", None, long, analyse_channel(long))
+    assert [len(regions) for _, regions in decode_jobs([party])] == [1, 1]
 
 
 def test_batched_clips_never_exceed_30_seconds() -> None:
@@ -199,7 +213,7 @@ def test_speech_is_not_taken_for_hold() -> None:
 
 
 def test_agent_beam_applies_to_the_agent_channel_only_and_keys_the_transcript() -> None:
-    options = AsrOptions(beam_size=1, agent_beam_size=2)
-    assert [options.beam_for(s) for s in ("agent", "customer", "unknown")] == [2, 1, 1]
+    options = AsrOptions(beam_size=1, agent_beam_size=3)
+    assert [options.beam_for(s) for s in ("agent", "customer", "unknown")] == [3, 1, 1]
     assert AsrOptions().beam_for("agent") == 1
     assert options.version != AsrOptions().version  # a stored transcript is redone, not reused

@@ -1,4 +1,5 @@
-"""The real transcriber on a short call: sequential and batched decoding, Mandarin output script."""
+"""The real transcriber on a short call: sequential, side-by-side and batched decoding, Mandarin
+output script."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ def test_batched_path_runs_on_cpu_and_agrees(short_call: Path, model_cache: Path
         sequential.text_of("agent")
     )
     assert batched.asr_version == sequential.asr_version  # batching changes speed, not the settings key
+
+
+def test_decoding_side_by_side_gives_the_same_transcript(short_call: Path, model_cache: Path) -> None:
+    audio = decode(short_call)
+    alone = Transcriber(AsrOptions(cache_dir=model_cache, decode_workers=1)).transcribe(audio, "left", "en")
+    paired = Transcriber(AsrOptions(cache_dir=model_cache, decode_workers=2)).transcribe(audio, "left", "en")
+    assert paired.segments == alone.segments and paired.segments
 
 
 def test_nothing_is_emitted_in_silence(short_call: Path, model_cache: Path) -> None:

@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     asr_model_multilingual: str = "base"
     asr_device: Literal["cpu", "cuda", "auto"] = "cpu"
     asr_compute_type: str = "int8"
-    asr_cpu_threads: int = Field(default=2, ge=1)
+    asr_cpu_threads: int = Field(default=2, ge=1, description="threads per decode")
+    asr_decode_workers: int = Field(default=2, ge=1, description="decodes run side by side")
     asr_beam_size: int = Field(default=1, ge=1, le=10)
     asr_agent_beam_size: int | None = Field(
         default=None, ge=1, le=10, description="beam for the agent's channel (stereo); default: asr_beam_size"
@@ -142,6 +143,7 @@ class Settings(BaseSettings):
             device=self.asr_device,
             compute_type=self.asr_compute_type,
             cpu_threads=self.asr_cpu_threads,
+            decode_workers=self.asr_decode_workers,
             beam_size=self.asr_beam_size,
             agent_beam_size=self.asr_agent_beam_size,
             batch_size=self.asr_batch_size,
