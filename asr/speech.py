@@ -73,15 +73,20 @@ def frame_db(samples: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(np.mean(frames * frames, axis=1) + 1e-12)
 
 
+def speech_threshold(floor_dbfs: float, params: SpeechParams = SpeechParams()) -> float:
+    """A frame louder than this is speech (or hold audio), quieter is a pause."""
+    return min(
+        max(floor_dbfs + params.threshold_above_floor_db, params.min_threshold_dbfs),
+        params.max_threshold_dbfs,
+    )
+
+
 def analyse_channel(
     samples: np.ndarray, other: np.ndarray | None = None, params: SpeechParams = SpeechParams()
 ) -> ChannelAnalysis:
     energy = frame_db(samples)
     floor = float(np.percentile(energy, params.floor_percentile))
-    threshold = min(
-        max(floor + params.threshold_above_floor_db, params.min_threshold_dbfs), params.max_threshold_dbfs
-    )
-    loud = energy > threshold
+    loud = energy > speech_threshold(floor, params)
     active = loud.copy()
     bleed = np.zeros_like(loud)
     if other is not None:

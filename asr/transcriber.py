@@ -29,7 +29,7 @@ from asr.transcript import ChannelInfo, HoldSpan, Layout, Segment, Speaker, Time
 AgentSide = Literal["left", "right"]
 
 FASTER_WHISPER_VERSION = "1.2.1"
-PIPELINE_VERSION = 5  # 4: channels keep their speech regions; 5: windows start at region boundaries
+PIPELINE_VERSION = 6  # 4: speech regions kept; 5: windows from region boundaries; 6: mono overlaps
 MAX_CLIP_S = 30.0
 GAP_S = 0.3
 
@@ -153,8 +153,9 @@ class Transcriber:
             if (kept := keep(segment, self.guards, report)) is not None
         ]
         notes = report.summary()
+        overlaps: list[TimeSpan] = []
         if len(parties) == 1 and self.options.diarize and segments:
-            segments, note = self._diarize(parties[0], segments, language, vocabulary)
+            segments, overlaps, note = self._diarize(parties[0], segments, language, vocabulary)
             notes.insert(0, note)
         if len(parties) == 2:
             decision = decide_roles(
@@ -185,23 +186,27 @@ class Transcriber:
                 for p in parties
                 for h in p.analysis.holds
             ],
+            overlaps=overlaps,
             notes=notes,
         )
 
     def _diarize(
         self, party: Party, segments: list[Segment], language: str, vocabulary: Sequence[str]
-    ) -> tuple[list[Segment], str]:
-        from asr.diarize import diarize
+    ) -> tuple[list[Segment], list[TimeSpan], str]:
+        from asr.diarize import diarize, overlaps
 
         turns = diarize(party.samples, party.analysis.regions)
         if turns.speakers < 2:
-            return segments, "mono: one voice found; speaker left unknown"
+            return segments, [], "mono: one voice found; speaker left unknown"
         voices = [part for s in segments for part in split_by_voice(s, turns.speaker_at)]
         sides = [[s for s, v in voices if v == k] for k in (0, 1)]
         agent, note = pick_agent(sides, language, vocabulary)
-        return [
-            s.model_copy(update={"speaker": "agent" if v == agent else "customer"}) for s, v in voices
-        ], note
+        both = overlaps(party.samples, turns, party.analysis.noise_floor_dbfs)
+        return (
+            [s.model_copy(update={"speaker": "agent" if v == agent else "customer"}) for s, v in voices],
+            [TimeSpan(start=a, end=b) for a, b in both],
+            note,
+        )
 
     def _detect_language(self, parties: Sequence[Party]) -> tuple[str, float]:
         """On the speech of the party that talks most, not on leading silence or ringing."""

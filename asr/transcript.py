@@ -83,6 +83,10 @@ class Transcript(BaseModel):
     channels: list[ChannelInfo] = Field(default_factory=list)
     segments: list[Segment] = Field(default_factory=list)
     holds: list[HoldSpan] = Field(default_factory=list)
+    overlaps: list[TimeSpan] = Field(
+        default_factory=list,
+        description="mono: where the voice changes with no pause, both talking (stereo: see channels)",
+    )
     notes: list[str] = Field(
         default_factory=list, description="how roles were decided, what the guards dropped, audio warnings"
     )

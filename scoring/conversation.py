@@ -130,7 +130,30 @@ def overtalk(transcript: Transcript, min_overlap_s: float = 0.05) -> list[Overta
     spans = {c.speaker: c.speech for c in transcript.channels if c.speech}
     if "agent" in spans and "customer" in spans:
         return _audio_overtalk(transcript, spans["agent"], spans["customer"])
-    return _overlaps(transcript.by_speaker("agent"), transcript.by_speaker("customer"), min_overlap_s)
+    found = _overlaps(transcript.by_speaker("agent"), transcript.by_speaker("customer"), min_overlap_s)
+    found += [o for o in _mix_overtalk(transcript) if not any(_meet(o, f) for f in found)]
+    return sorted(found, key=lambda o: o.start)
+
+
+def _mix_overtalk(transcript: Transcript) -> list[Overtalk]:
+    """A mono mix's overlaps (voice changes without a pause, found on the audio): Whisper writes
+    one voice of two, so word times alone rarely overlap. The interrupter is whoever's words
+    start nearest the change."""
+    out: list[Overtalk] = []
+    for span in transcript.overlaps:
+        change = (span.start + span.end) / 2
+        starts = [s for s in transcript.segments if s.speaker in ("agent", "customer")]
+        if not starts:
+            continue
+        comer = min(starts, key=lambda s: abs(s.start - change)).speaker
+        candidate = Overtalk(span.start, span.end, comer)
+        if _has_words(transcript, "agent", candidate) and _has_words(transcript, "customer", candidate):
+            out.append(candidate)
+    return out
+
+
+def _meet(a: Overtalk, b: Overtalk) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _overlaps(agent_spans: Sequence[Span], customer_spans: Sequence[Span], min_s: float) -> list[Overtalk]:

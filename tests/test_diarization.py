@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from asr.decode import decode
-from asr.diarize import SpeakerTurns, diarize
+from asr.diarize import SpeakerTurns, diarize, overlaps
 from asr.speech import analyse_channel
 from asr.transcriber import AsrOptions, Transcriber, split_by_voice
+from scoring.conversation import overtalk
 from tests.conftest import SAMPLES
 from tests.helpers import segment
 
@@ -31,6 +32,9 @@ def test_two_voices_and_the_agent_is_the_one_who_greets(mono_call: Path, model_c
     agent_time = sum(s.end - s.start for s in transcript.by_speaker("agent"))
     customer_time = sum(s.end - s.start for s in transcript.by_speaker("customer"))
     assert agent_time > 10 and customer_time > 5
+    # The customer talks over the agent's last words at 51.3-52.1 s (the call's only overlap).
+    assert [(round(o.start), round(o.end)) for o in transcript.overlaps] == [(51, 52)]
+    assert [o.interrupter for o in overtalk(transcript)] == ["customer"]
 
 
 def test_one_voice_stays_unknown() -> None:
@@ -54,3 +58,27 @@ def test_segments_are_cut_where_the_voice_changes() -> None:
     parts = split_by_voice(both, turns.speaker_at)
     assert [(p.text, v) for p, v in parts] == [("hello there", 0), ("yes hi", 1)]
     assert parts[1][0].start == pytest.approx(2.0)
+
+
+def _speech_with_pause(pause_s: float) -> np.ndarray:
+    """4 s of noise-like "speech" with a pause of `pause_s` at 2 s, over a quiet floor."""
+    rng = np.random.default_rng(3)
+    samples = (0.001 * rng.standard_normal(16000 * 6)).astype(np.float32)
+    samples[16000 : 16000 * 5] += (0.1 * rng.standard_normal(16000 * 4)).astype(np.float32)
+    if pause_s:
+        samples[(16000 * 3) : int(16000 * (3 + pause_s))] = 0.001
+    return samples
+
+
+def test_a_voice_change_without_a_pause_is_an_overlap() -> None:
+    """Voice windows every 0.5 s in one stretch of speech, the voice changing at 3 s."""
+    turns = SpeakerTurns(
+        np.arange(1.25, 5.0, 0.5), np.array([0, 0, 0, 0, 1, 1, 1, 1]), 2, np.zeros(8, dtype=int)
+    )
+    floor = analyse_channel(_speech_with_pause(0.0)).noise_floor_dbfs
+    assert overlaps(_speech_with_pause(0.0), turns, floor) == [(2.5, 3.5)]
+    assert overlaps(_speech_with_pause(0.4), turns, floor) == []  # a turn, with its gap
+    across = SpeakerTurns(turns.centres, turns.labels, 2, np.array([0, 0, 0, 0, 1, 1, 1, 1]))
+    assert overlaps(_speech_with_pause(0.0), across, floor) == []  # the change is between regions
+    one = SpeakerTurns(turns.centres, np.zeros(8, dtype=int), 1, np.zeros(8, dtype=int))
+    assert overlaps(_speech_with_pause(0.0), one, floor) == []

@@ -238,6 +238,25 @@ def test_overtalk_on_separated_channels_comes_from_the_audio() -> None:
     assert [(o.start, o.end, o.interrupter) for o in found] == [(4.2, 5.0, "customer")]
 
 
+def test_overtalk_in_a_mono_mix_comes_from_the_audio_overlaps() -> None:
+    """Whisper wrote only the agent's words through the overlap (no overlapping word times); the
+    voice change without a pause did the finding. An overlap with no words of the customer
+    near it is not overtalk."""
+    from asr.transcript import TimeSpan
+
+    call = transcript(
+        [
+            segment("agent", 1.0, 5.0, "Let me explain the charges on the bill.", channel=None),
+            segment("customer", 5.1, 7.0, "No, listen to me.", channel=None),
+            segment("agent", 20.0, 24.0, "So the new amount is lower.", channel=None),
+        ],
+        layout="mono",
+    )
+    call.overlaps = [TimeSpan(start=4.6, end=5.6), TimeSpan(start=21.5, end=22.5)]
+    found = overtalk(call)
+    assert [(o.start, o.end, o.interrupter) for o in found] == [(4.6, 5.6, "customer")]
+
+
 def test_eval_cards_load() -> None:
     catalog = ScorecardCatalog.load(EVAL_CARDS)
     assert not catalog.errors
