@@ -118,7 +118,32 @@ def _asr(truths: dict[str, dict[str, Any]], preds: dict[str, dict[str, Any]]) ->
         for k in sorted(words)
         if k.startswith("agnostic:")
     }
-    return {"wer": wer, "wer_speaker_agnostic": agnostic, "text_in_silence_s": text_in_silence(truths, preds)}
+    return {
+        "wer": wer,
+        "wer_speaker_agnostic": agnostic,
+        "text_in_silence_s": text_in_silence(truths, preds),
+        "mono_role_accuracy": mono_role_accuracy(truths, preds),
+    }
+
+
+def mono_role_accuracy(truths: dict[str, dict[str, Any]], preds: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """On mono calls, the share of speech time whose predicted speaker is the true one: the time
+    each ground-truth utterance shares with predicted utterances of its speaker, over the time
+    it shares with any predicted utterance. Extra metric, not in SCHEMA (issue: >= 0.9)."""
+    per_call: dict[str, float] = {}
+    right_all = heard_all = 0.0
+    for call_id, truth in truths.items():
+        if truth["layout"] != "mono":
+            continue
+        right = heard = 0.0
+        for u in truth["utterances"]:
+            for p in preds[call_id].get("utterances", []):
+                shared = max(0.0, min(u["end"], p["end"]) - max(u["start"], p["start"]))
+                heard += shared
+                right += shared if p.get("speaker") == u["speaker"] else 0.0
+        per_call[call_id] = round(right / heard, 4) if heard else 0.0
+        right_all, heard_all = right_all + right, heard_all + heard
+    return {"all": round(right_all / heard_all, 4) if heard_all else None, "calls": per_call}
 
 
 def text_in_silence(

@@ -19,6 +19,7 @@ def summary_table(report: dict[str, Any]) -> Table:
         *((f"WER speaker-agnostic {k}", v) for k, v in report["asr"]["wer_speaker_agnostic"].items()),
         ("text inside silence or hold (s)", report["asr"]["text_in_silence_s"]),
         ("layout accuracy", report["layout_accuracy"]),
+        ("mono role accuracy (speech time)", report["asr"]["mono_role_accuracy"]["all"]),
         *(
             (f"{label} F1 (missing)", report["labels"][label]["f1"])
             for label in ("greeting", "disclosure", "verification", "closing")

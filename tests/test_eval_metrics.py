@@ -59,6 +59,16 @@ def test_text_inside_a_silence_is_measured() -> None:
     assert score_corpus({"a": truth}, {"a": guess})["asr"]["text_in_silence_s"] == 2.0
 
 
+def test_mono_role_accuracy_is_the_share_of_speech_time_with_the_right_speaker() -> None:
+    truth = call("a")
+    truth["layout"] = "mono"
+    guess = copy.deepcopy(truth)
+    guess["utterances"][1] = {"speaker": "agent", "start": 2.5, "end": 3.25, "text": "Hi, I'm calling"}
+    guess["utterances"].append({"speaker": "customer", "start": 3.25, "end": 4.0, "text": "about my bill."})
+    roles = score_corpus({"a": truth, "b": call("b")}, {"a": guess})["asr"]["mono_role_accuracy"]
+    assert roles == {"all": 0.75, "calls": {"a": 0.75}}  # 0.75 s of 3 s went to the agent; b is stereo
+
+
 def test_empty_prediction_scores_as_wrong() -> None:
     report = score_corpus({"a": call("a")}, {})
     assert report["asr"]["wer"]["en/agent"] == 1.0
