@@ -140,12 +140,10 @@ def _mix_overtalk(transcript: Transcript) -> list[Overtalk]:
     one voice of two, so word times alone rarely overlap. The interrupter is whoever's words
     start nearest the change."""
     out: list[Overtalk] = []
-    for span in transcript.overlaps:
+    attributed = [s for s in transcript.segments if s.speaker in ("agent", "customer")]
+    for span in transcript.overlaps if attributed else []:
         change = (span.start + span.end) / 2
-        starts = [s for s in transcript.segments if s.speaker in ("agent", "customer")]
-        if not starts:
-            continue
-        comer = min(starts, key=lambda s: abs(s.start - change)).speaker
+        comer = min(attributed, key=lambda s: abs(s.start - change)).speaker
         candidate = Overtalk(span.start, span.end, comer)
         if _has_words(transcript, "agent", candidate) and _has_words(transcript, "customer", candidate):
             out.append(candidate)
