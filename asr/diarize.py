@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from asr.decode import TARGET_RATE
-from asr.model_files import verify
 from asr.speech import FRAME_S, Region, frame_db, speech_threshold
+from models.files import verify
 
 VOICE_ENCODER_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
 WINDOWS_PER_SECOND = 2.0
@@ -53,7 +53,7 @@ def _encoder() -> Any:
 
     logging.getLogger("resemblyzer").setLevel(logging.WARNING)
     weights = Path(resemblyzer.__file__).parent / "pretrained.pt"
-    verify(weights.parent, {weights.name: VOICE_ENCODER_SHA256})
+    verify(weights.parent, {weights.name: VOICE_ENCODER_SHA256}, "reinstall resemblyzer==0.1.4")
     return VoiceEncoder("cpu", verbose=False, weights_fpath=weights)
 
 

@@ -8,13 +8,12 @@ with a message instead of producing silent garbage.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from asr.errors import ModelFileError
+from models.files import ModelFileError, sha256_of, verify
 
 _SUPPORT_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
@@ -63,29 +62,8 @@ def resolve_model(name_or_path: str, cache_dir: Path) -> ResolvedModel:
     if spec is None:
         return _user_model(Path(name_or_path).expanduser())
     path = _tiny_en_dir() if spec.name == "tiny.en" else _base_dir(cache_dir, spec)
-    verify(path, spec.sha256)
+    verify(path, spec.sha256, "reinstall the model package or fix the directory")
     return ResolvedModel(name=spec.name, path=path, english_only=spec.english_only)
-
-
-def verify(path: Path, expected: dict[str, str]) -> None:
-    for filename, digest in expected.items():
-        file = path / filename
-        if not file.is_file():
-            raise ModelFileError(f"model file missing: {file}")
-        actual = sha256_of(file)
-        if actual != digest:
-            raise ModelFileError(
-                f"model file {file} has sha256 {actual[:12]}..., expected {digest[:12]}...: "
-                "refusing to load it (reinstall the model package or fix the directory)"
-            )
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _user_model(path: Path) -> ResolvedModel:
@@ -102,7 +80,7 @@ def _user_model(path: Path) -> ResolvedModel:
             for parts in (line.split() for line in sums.read_text().splitlines())
             if len(parts) == 2
         )
-        verify(path, expected)
+        verify(path, expected, "copy the model directory again")
     config = path / "config.json"
     english_only = path.name.endswith(".en") or (
         config.is_file() and '"lang_ids"' not in config.read_text(errors="ignore")

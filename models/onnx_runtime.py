@@ -31,9 +31,10 @@ class OnnxSentenceModel:
         self._session = onnxruntime.InferenceSession(
             _export(model[0].auto_model, self._tokenizer), providers=["CPUExecutionProvider"]
         )
+        self._dimension = int(self._session.get_outputs()[0].shape[1])
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        vectors = np.zeros((len(texts), self._session.get_outputs()[0].shape[1]), dtype=np.float32)
+        vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), BATCH):
             batch = order[start : start + BATCH]

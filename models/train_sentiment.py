@@ -26,7 +26,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from models.embeddings import PACKAGE, file_sha256, shared_encoder
+from models.embeddings import PACKAGE, shared_encoder
+from models.files import sha256_of
 from models.sentiment import HEAD_PATH, LABELS, SentimentLabel
 
 SEED = 13
@@ -126,7 +127,7 @@ def train(data_root: Path, out: Path) -> dict[str, dict[str, float]]:
             "seed": SEED,
             "seed_set_weight": SEED_WEIGHT,
             "examples": dict(Counter(f"{s}/{lab}" for _, lab, s in examples)),
-            "inputs": {p.name: file_sha256(p) for p in inputs},
+            "inputs": {p.name: sha256_of(p) for p in inputs},
             "heldout": heldout,
         },
     }

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from asr.errors import ModelFileError
-from asr.model_files import BUILTIN_MODELS, resolve_model, sha256_of, verify
+from asr.model_files import BUILTIN_MODELS, resolve_model
+from models.files import sha256_of, verify
 
 
 def test_tiny_en_resolves_and_verifies(model_cache: Path) -> None:
@@ -24,7 +25,7 @@ def test_tampered_file_is_refused(tmp_path: Path, model_cache: Path) -> None:
     with (copy / "config.json").open("a") as handle:
         handle.write(" ")
     with pytest.raises(ModelFileError, match="refusing to load it"):
-        verify(copy, BUILTIN_MODELS["tiny.en"].sha256)
+        verify(copy, BUILTIN_MODELS["tiny.en"].sha256, "reinstall")
 
 
 def test_user_directory_checked_against_its_sha256sums(tmp_path: Path) -> None:

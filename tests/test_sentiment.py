@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.embeddings import EmbeddingModelError, verify_files
+from models.files import ModelFileError, verify
 from models.sentiment import (
     HEAD_PATH,
     EmbeddingSentiment,
@@ -59,8 +59,8 @@ def test_broken_head_file_is_refused_with_its_path(tmp_path: Path) -> None:
 
 def test_encoder_with_another_hash_is_refused(tmp_path: Path) -> None:
     (tmp_path / "weights.npz").write_bytes(b"not the weights")
-    with pytest.raises(EmbeddingModelError, match="refusing"):
-        verify_files(tmp_path, {"weights.npz": "0" * 64}, "pkg")
+    with pytest.raises(ModelFileError, match="refusing"):
+        verify(tmp_path, {"weights.npz": "0" * 64}, "reinstall pkg")
 
 
 def test_moods_and_trajectory() -> None:
@@ -153,7 +153,7 @@ def test_a_user_hugging_face_model_folder_is_loaded_offline(tmp_path: Path) -> N
 def test_shipped_head_is_what_the_training_script_writes_from_its_inputs() -> None:
     """The head records the sha256 of the seed set it was fitted on: editing the seed set without
     re-running `python -m models.train_sentiment` is caught here."""
-    from models.embeddings import file_sha256 as sha256
+    from models.files import sha256_of as sha256
     from models.train_sentiment import SEED_SET
 
     head = json.loads(HEAD_PATH.read_text(encoding="utf-8"))
