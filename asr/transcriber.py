@@ -29,7 +29,7 @@ from asr.transcript import ChannelInfo, HoldSpan, Layout, Segment, Speaker, Time
 AgentSide = Literal["left", "right"]
 
 FASTER_WHISPER_VERSION = "1.2.1"
-PIPELINE_VERSION = 6  # 4: speech regions kept; 5: windows from region boundaries; 6: mono overlaps
+PIPELINE_VERSION = 7  # 5: windows from region boundaries; 6: mono overlaps; 7: word timings checked
 MAX_CLIP_S = 30.0
 GAP_S = 0.3
 
@@ -97,10 +97,10 @@ class Transcriber:
     def model_for(self, language: str | None) -> tuple[ResolvedModel, Any]:
         name = self.options.model_english if language == "en" else self.options.model_multilingual
         if name not in self._models:
-            from faster_whisper import WhisperModel
+            from asr.whisper_model import CheckedWhisperModel
 
             resolved = resolve_model(name, self.options.cache_dir)
-            model = WhisperModel(
+            model = CheckedWhisperModel(
                 str(resolved.path),
                 device=self.options.device,
                 compute_type=self.options.compute_type,

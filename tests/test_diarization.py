@@ -29,6 +29,8 @@ def test_two_voices_and_the_agent_is_the_one_who_greets(mono_call: Path, model_c
     assert speakers == {"agent", "customer"}
     first_agent = transcript.by_speaker("agent")[0]
     assert "contoso" in first_agent.text.lower() or "hello" in first_agent.text.lower()
+    assert first_agent.start < 3.0  # the greeting opens the call (1.1 s), not misplaced by the alignment
+    assert "birth" in " ".join(s.text for s in transcript.by_speaker("agent")).lower()  # asked at 24 s
     agent_time = sum(s.end - s.start for s in transcript.by_speaker("agent"))
     customer_time = sum(s.end - s.start for s in transcript.by_speaker("customer"))
     assert agent_time > 10 and customer_time > 5
