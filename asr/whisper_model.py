@@ -34,9 +34,7 @@ class CheckedWhisperModel(WhisperModel):
 
 
 def misaligned(words: list[dict[str, Any]], start: float, end: float) -> bool:
-    return bool(words) and (
-        words[0]["start"] > end + MISALIGNED_S or words[-1]["end"] < start - MISALIGNED_S
-    )
+    return bool(words) and (words[0]["start"] > end + MISALIGNED_S or words[-1]["end"] < start - MISALIGNED_S)
 
 
 def spread(words: list[dict[str, Any]], start: float, end: float) -> list[dict[str, Any]]:

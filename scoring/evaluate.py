@@ -233,14 +233,11 @@ def _script_steps(
     for step in item.steps:
         others = rivals + [p for s in item.steps if s is not step for p in s.phrases]
         window = Window(start_after_s=bound) if item.ordered and bound is not None else Window()
-        hits = said(
-            transcript, step.phrases, item.speaker, window, item.min_similarity, item.semantic, others
-        )
+        hits = _said_step(transcript, item, step, window, others)
         if not hits:
-            anywhere = window.start_after_s is not None and said(
-                transcript, step.phrases, item.speaker, Window(), item.min_similarity, item.semantic, others
-            )
-            (misplaced if anywhere else missing).append(step.name)
+            ordered_out = window.start_after_s is not None
+            earlier = ordered_out and bool(_said_step(transcript, item, step, Window(), others))
+            (misplaced if earlier else missing).append(step.name)
             continue
         first = min(hits, key=lambda h: h.start)
         evidence.append(_hit_finding(item.id, "script_step", first).model_copy(update={"detail": step.name}))
