@@ -12,7 +12,7 @@ from rich.console import Console
 
 from api.http.schemas import CallSummary
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
-from api.render import call_page, results_table
+from api.render import call_page, message, results_table, safe, terminal_json
 from scoring.scorecard import ScorecardError, load_scorecard
 from store.calls import CallFilter
 from store.tables import Call, CallStatus
@@ -22,6 +22,7 @@ from workers.embedded import Embedded, WorkersDied
 from workers.intake import retry as retry_call
 from workers.intake import submit_file
 from workers.logs import configure_logging
+from workers.pipeline import LanguageMismatch, card_for_rescore
 from workers.pipeline import analyse_stage as rescore_call
 from workers.services import Services
 from workers.settings import get_settings
@@ -72,7 +73,7 @@ def process(
     try:
         table = read_metadata_csv(metadata) if metadata else MetadataTable()
     except MetadataFileError as error:
-        errors.print(f"[red]error:[/] {error}")
+        errors.print(message("error:", "red", error))
         raise typer.Exit(2) from error
     files, problems = _collect(paths)
     if not files and not problems:
@@ -95,12 +96,12 @@ def process(
         try:
             embedded.wait_with_progress([c.id for c in calls], "processing", errors)
         except WorkersDied as error:
-            errors.print(f"[red]error:[/] {error}")
+            errors.print(message("error:", "red", error))
             raise typer.Exit(1) from error
         final = [embedded.services.calls.get(c.id) or c for c in calls]
     console.print(results_table(final, {k: v for k, v in notes.items() if v}))
     for problem in problems:
-        errors.print(f"[red]error:[/] {problem}")
+        errors.print(message("error:", "red", problem))
     if json_out is not None:
         json_out.write_text(
             json.dumps([CallSummary.of(c).model_dump(mode="json") for c in final], indent=2, default=str)
@@ -126,7 +127,7 @@ def show(
             "analysis": analysis.data if analysis else None,
             "routing": analysis.routing if analysis else None,
         }
-        print(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+        print(terminal_json(document))
         return
     console.print(
         call_page(found, transcript.data if transcript else None, analysis.data if analysis else None)
@@ -146,9 +147,9 @@ def retry(
     for target in targets:
         try:
             retry_call(services, dispatcher, target)
-            console.print(f"queued {target.id} ({target.filename})")
+            console.print(safe(f"queued {target.id} ({target.filename})"))
         except ValueError as error:
-            errors.print(f"[yellow]skipped:[/] {error}")
+            errors.print(message("skipped:", "yellow", error))
     dispatcher.close()
 
 
@@ -184,13 +185,15 @@ def evaluate(
 ) -> None:
     """Process a labelled corpus, write predictions and the SCHEMA section 7 report."""
     from eval.run import run_evaluation
-    from eval.summary import summary_table
+    from eval.summary import heading, summary_tables
 
     settings = get_settings()
     configure_logging(settings.log_format, "WARNING")
     report = run_evaluation(settings, corpus, out, predictions, reference_text=reference_text, console=errors)
-    console.print(summary_table(report))
-    console.print(f"report written to {out}")
+    console.print(safe(heading(report)))
+    for table in summary_tables(report):
+        console.print(table)
+    console.print(safe(f"report written to {out}"))
 
 
 @scorecard_app.command("validate")
@@ -200,10 +203,12 @@ def scorecard_validate(files: Annotated[list[Path], typer.Argument(help="scoreca
     for file in files:
         try:
             card = load_scorecard(file)
-            console.print(f"[green]ok[/] {file}: {card.key} ({card.name}, {len(card.items())} items)")
+            console.print(
+                message("ok", "green", f"{file}: {card.key} ({card.name}, {len(card.items())} items)")
+            )
         except ScorecardError as error:
             failed = True
-            errors.print(f"[red]invalid[/] {error}")
+            errors.print(message("invalid", "red", error))
     if failed:
         raise typer.Exit(1)
 
@@ -213,9 +218,9 @@ def scorecard_list() -> None:
     """Every scorecard callqa can use (built-in, CALLQA_SCORECARD_DIR, added), and broken ones."""
     catalog = Services(get_settings()).scorecards
     for key, card in sorted(catalog.cards.items()):
-        console.print(f"{key}\t{card.language}\t{len(card.items())} items\t{card.name}")
+        console.print(safe(f"{key}\t{card.language}\t{len(card.items())} items\t{card.name}"))
     for problem in catalog.errors:
-        errors.print(f"[red]broken:[/] {problem}")
+        errors.print(message("broken:", "red", problem))
 
 
 @scorecard_app.command("add")
@@ -225,16 +230,17 @@ def scorecard_add(file: Annotated[Path, typer.Argument(help="a scorecard YAML fi
     try:
         card = load_scorecard(file)
     except ScorecardError as error:
-        errors.print(f"[red]invalid[/] {error}")
+        errors.print(message("invalid", "red", error))
         raise typer.Exit(1) from error
     existing = Services(settings).scorecards.cards.get(card.key)
     if existing is not None and existing != card:
-        errors.print(f"[red]error:[/] {card.key} exists with other content: raise `version` to change a card")
+        problem = f"{card.key} exists with other content: raise `version` to change a card"
+        errors.print(message("error:", "red", problem))
         raise typer.Exit(1)
     target = settings.added_scorecards_dir / f"{card.id}@{card.version}.yaml"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
-    console.print(f"added {card.key} ({target}); restart running workers to use it")
+    console.print(safe(f"added {card.key} ({target}); restart running workers to use it"))
 
 
 @app.command()
@@ -246,6 +252,9 @@ def rescore(
         str | None, typer.Option(help="id or id@version; default: the call's usual card")
     ] = None,
     all_scored: Annotated[bool, typer.Option("--all", help="every transcribed call")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="score with a card of another language than the call's")
+    ] = False,
 ) -> None:
     """Score stored calls again (e.g. against a new card version) without transcribing them again."""
     services = Services(get_settings())
@@ -254,16 +263,25 @@ def rescore(
         if scorecard:
             services.scorecards.get(scorecard)
     except KeyError as error:
-        errors.print(f"[red]error:[/] {error.args[0]}")
+        errors.print(message("error:", "red", error.args[0]))
         raise typer.Exit(2) from error
+    refused = False
     for target in targets:
+        try:
+            card_for_rescore(services, target, scorecard, force)
+        except LanguageMismatch as error:
+            errors.print(message("refused:", "red", str(error)))
+            refused = True
+            continue
         if rescore_call(services, target.id, scorecard):
             done = services.calls.get(target.id) or target
             console.print(
-                f"{target.id[:8]} {target.filename}: {done.score_total} {(done.verdict or '').upper()}"
+                safe(f"{target.id[:8]} {target.filename}: {done.score_total} {(done.verdict or '').upper()}")
             )
         else:
-            errors.print(f"[yellow]skipped:[/] {target.id} ({target.filename}) has no transcript")
+            errors.print(message("skipped:", "yellow", f"{target.id} ({target.filename}) has no transcript"))
+    if refused:
+        raise typer.Exit(1)
 
 
 @token_app.command("create")
@@ -279,7 +297,7 @@ def token_create(
     try:
         record, plaintext = services.tokens.create(role, name, agent_id)
     except ValueError as error:
-        errors.print(f"[red]error:[/] {error}")
+        errors.print(message("error:", "red", error))
         raise typer.Exit(2) from error
     errors.print(f"token {record.id} ({record.role}) created; store it now, it is not shown again:")
     print(plaintext)
@@ -290,7 +308,7 @@ def token_list() -> None:
     """List tokens (never their values)."""
     for record in Services(get_settings()).tokens.all():
         state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"
-        console.print(f"{record.id}\t{record.role}\t{record.name}\t{record.agent_id or '-'}\t{state}")
+        console.print(safe(f"{record.id}\t{record.role}\t{record.name}\t{record.agent_id or '-'}\t{state}"))
 
 
 @token_app.command("revoke")
@@ -336,7 +354,7 @@ def _resolve(services: Services, ref: str) -> Call:
     try:
         return services.calls.resolve(ref)
     except LookupError as error:
-        errors.print(f"[red]error:[/] {error}")
+        errors.print(message("error:", "red", error))
         raise typer.Exit(1) from error
 
 

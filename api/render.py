@@ -1,7 +1,13 @@
-"""How calls look on a terminal: the results table of `process` and the page of `show`."""
+"""How calls look on a terminal: the results table of `process` and the page of `show`.
+
+Every string a user supplied (file names, metadata, transcripts, quotes, scorecard labels, token
+names, error messages that echo them) reaches a console through `safe`, nowhere else.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from rich.console import Group
@@ -10,6 +16,31 @@ from rich.text import Text
 
 from scoring.pii import Redaction
 from store.tables import Call
+
+# C0 controls but newline and tab, DEL, C1 controls, and the bidi embeddings, overrides and isolates.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(value: object) -> Text:
+    """User-supplied text as a terminal may show it. A `Text` is never read as Rich markup, so a
+    file named `[link=http://evil]click[/link].wav` prints its brackets; control characters are
+    dropped, so ESC sequences cannot clear or retitle the terminal, CR and backspace cannot
+    overwrite what was printed and bidi overrides cannot reorder it. Newlines and tabs stay:
+    messages such as a scorecard's list of problems are several lines."""
+    return Text(_UNSAFE.sub("", str(value)))
+
+
+def message(label: str, style: str, text: object) -> Text:
+    """A CLI message: our own label in its colour (`error:`, `skipped:`), then `text` through `safe`."""
+    return Text.assemble(Text(label, style=style), " ", safe(text))
+
+
+def terminal_json(document: Any) -> str:
+    """`document` as indented JSON that is safe to print: `json.dumps` escapes C0 controls itself
+    but, to keep Chinese readable (`ensure_ascii=False`), leaves C1 controls and bidi overrides
+    raw; they are written as `\\uXXXX` escapes here, which decode to the same data."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
 
 
 def results_table(calls: list[Call], notes: dict[str, str] | None = None) -> Table:
@@ -30,14 +61,14 @@ def results_table(calls: list[Call], notes: dict[str, str] | None = None) -> Tab
     for call in calls:
         table.add_row(
             call.id[:8],
-            call.filename,
-            call.agent_id or "-",
+            safe(call.filename),
+            safe(call.agent_id or "-"),
             f"{call.duration_s:.1f}s" if call.duration_s else "-",
             call.detected_language or call.language or "-",
             f"{call.score_total:.0f}" if call.score_total is not None else "-",
             _verdict(call),
             _routing(call),
-            notes.get(call.id) or top_reasons(call),
+            safe(notes.get(call.id) or top_reasons(call)),
         )
     return table
 
@@ -85,40 +116,44 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
         ("customer at the end", call.customer_sentiment or "-"),
         ("recovery", "call back: " + "; ".join(call.recovery_reasons or []) if call.recovery else "no"),
     ):
-        header.add_row(Text(label, style="bold"), str(value))
+        header.add_row(Text(label, style="bold"), safe(value))
     parts: list[Any] = [header]
     if transcript is not None:
         lines = Table(
-            title=f"Transcript ({transcript.get('layout')}, {transcript.get('model')})", expand=True
+            title=safe(f"Transcript ({transcript.get('layout')}, {transcript.get('model')})"), expand=True
         )
         lines.add_column("time", no_wrap=True)
         lines.add_column("speaker", no_wrap=True)
         lines.add_column("text", ratio=1)
         for segment in transcript.get("segments", []):
             lines.add_row(
-                f"{_clock(segment['start'])}-{_clock(segment['end'])}", segment["speaker"], segment["text"]
+                f"{_clock(segment['start'])}-{_clock(segment['end'])}",
+                segment["speaker"],
+                safe(segment["text"]),
             )
         parts.append(lines)
     if analysis is not None:
         items = Table(
-            title=f"Scorecard {analysis['score']['scorecard_id']} v{analysis['score']['scorecard_version']}",
+            title=safe(
+                f"Scorecard {analysis['score']['scorecard_id']} v{analysis['score']['scorecard_version']}"
+            ),
             expand=True,
         )
         for column in ("section", "item", "result", "points", "evidence"):
             items.add_column(column, ratio=3 if column == "evidence" else None)
         for item in analysis["score"]["items"]:
             items.add_row(
-                item["section"],
-                item["label"] + (" *" if item["critical"] else ""),
+                safe(item["section"]),
+                safe(item["label"] + (" *" if item["critical"] else "")),
                 item["status"].upper(),
                 f"{item['points']:g}/{item['max_points']:g}",
-                _evidence(item),
+                safe(_evidence(item)),
             )
         parts.append(items)
         if analysis.get("stats"):
             parts.append(Text(_stats_line(analysis["stats"])))
         if analysis.get("sentiment"):
-            parts.append(Text(_sentiment_line(analysis["sentiment"], analysis.get("escalation") or {})))
+            parts.append(safe(_sentiment_line(analysis["sentiment"], analysis.get("escalation") or {})))
         if analysis.get("redaction"):
             found = Redaction.model_validate(analysis["redaction"]).counts()
             masked = ", ".join(f"{n} {kind}" for kind, n in sorted(found.items())) or "none found"
@@ -129,7 +164,9 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
             timing.add_column("time", no_wrap=True)
             timing.add_column("finding")
             for f in findings:
-                timing.add_row(f"{_clock(f['start'])}-{_clock(f['end'])}", f"{f['kind']}: {f['detail']}")
+                timing.add_row(
+                    f"{_clock(f['start'])}-{_clock(f['end'])}", safe(f"{f['kind']}: {f['detail']}")
+                )
             parts.append(timing)
     return Group(*parts)
 

@@ -92,6 +92,18 @@ def score_corpus(truths: dict[str, dict[str, Any]], predictions: dict[str, dict[
     }
 
 
+def score_by_language(
+    truths: dict[str, dict[str, Any]], predictions: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """`score_corpus` over each language's calls alone, with their number: English and Mandarin
+    are summarised apart (an extra report key; SCHEMA section 7 allows them)."""
+    out: dict[str, dict[str, Any]] = {}
+    for language in sorted({t["language"] for t in truths.values()}):
+        subset = {k: v for k, v in truths.items() if v["language"] == language}
+        out[language] = {"calls": len(subset), **score_corpus(subset, predictions)}
+    return out
+
+
 def _asr(truths: dict[str, dict[str, Any]], preds: dict[str, dict[str, Any]]) -> dict[str, Any]:
     edits: dict[str, int] = defaultdict(int)
     words: dict[str, int] = defaultdict(int)

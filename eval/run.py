@@ -17,7 +17,7 @@ from rich.console import Console
 
 from asr.transcript import Transcript
 from eval.corpus import Corpus, load_corpus
-from eval.metrics import score_corpus
+from eval.metrics import score_by_language, score_corpus
 from eval.predict import SCORECARD_DIR, LabelMap, load_label_map, prediction, reference_transcript
 from scoring.catalog import ScorecardCatalog
 from scoring.evaluate import analyse
@@ -64,12 +64,7 @@ def run_evaluation(
             "wall_seconds": round(wall, 1),
             "realtime_factor": round(audio_seconds / wall, 2) if wall > 0 else None,
         },
-        "by_language": {
-            language: score_corpus(
-                {k: v for k, v in truths.items() if v["language"] == language}, predictions
-            )
-            for language in sorted({t["language"] for t in truths.values()})
-        },
+        "by_language": score_by_language(truths, predictions),
     }
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     return report

@@ -1,41 +1,67 @@
-"""The short table `callqa eval` prints after writing the full report."""
+"""The short summary `callqa eval` prints after writing the full report: one table per language.
+
+English and Mandarin are scored on different calls and, for ASR, on different units (SCHEMA 6.1:
+words for English, Han characters for Mandarin), so a single table mixes figures that cannot be
+compared and calls Mandarin's character error rate a WER. Each language gets its own table, read
+from the report's `by_language` section, with its error rate under its own name.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
+
+# language code -> the name a table is titled with, and what its ASR error rate counts
+LANGUAGES = {"en": ("English", "WER"), "zh": ("Mandarin", "CER")}
 
 
-def summary_table(report: dict[str, Any]) -> Table:
-    table = Table(
-        title=f"callqa eval: {report['corpus']} ({report['mode']}, "
-        f"{report['scored']}/{report['calls']} calls)"
+def heading(report: dict[str, Any]) -> str:
+    """The run as a whole: corpus, mode, calls scored, speed, and the calls that failed. Plain text
+    (the corpus name and call ids come from the user's files): the CLI prints it through `safe`."""
+    speed = report["throughput"]["realtime_factor"]
+    line = (
+        f"callqa eval: {report['corpus']} ({report['mode']}, {report['scored']}/{report['calls']} calls "
+        f"scored, {'-' if speed is None else speed}x real time)"
     )
+    return line + (f"\nfailed calls: {', '.join(report['failed'])}" if report["failed"] else "")
+
+
+def summary_tables(report: dict[str, Any]) -> list[Table]:
+    """One table per language present in the corpus, in the report's order."""
+    return [language_table(language, scores) for language, scores in report["by_language"].items()]
+
+
+def language_table(language: str, scores: dict[str, Any]) -> Table:
+    """One language's figures; its ASR rows say WER or CER as SCHEMA 6.1 measures that language."""
+    name, error_rate = LANGUAGES.get(language, (language, "WER"))
+    asr = scores["asr"]
+    calls = scores["calls"]
+    table = Table(title=Text(f"{name} ({calls} call{'' if calls == 1 else 's'})"))
     table.add_column("metric")
     table.add_column("value", justify="right")
     rows: list[tuple[str, Any]] = [
-        *((f"WER {k}", v) for k, v in report["asr"]["wer"].items()),
-        *((f"WER speaker-agnostic {k}", v) for k, v in report["asr"]["wer_speaker_agnostic"].items()),
-        ("text inside silence or hold (s)", report["asr"]["text_in_silence_s"]),
-        ("layout accuracy", report["layout_accuracy"]),
-        ("mono role accuracy (speech time)", report["asr"]["mono_role_accuracy"]["all"]),
         *(
-            (f"{label} F1 (missing)", report["labels"][label]["f1"])
+            (f"{error_rate} {speaker}", asr["wer"][f"{language}/{speaker}"])
+            for speaker in ("agent", "customer")
+        ),
+        (f"{error_rate} speaker-agnostic", asr["wer_speaker_agnostic"][language]),
+        ("text inside silence or hold (s)", asr["text_in_silence_s"]),
+        ("layout accuracy", scores["layout_accuracy"]),
+        ("mono role accuracy (speech time)", asr["mono_role_accuracy"]["all"]),
+        *(
+            (f"{label} F1 (missing)", scores["labels"][label]["f1"])
             for label in ("greeting", "disclosure", "verification", "closing")
         ),
-        ("forbidden phrases F1 (call)", report["labels"]["forbidden_phrases"]["call"]["f1"]),
-        ("escalation risk F1", report["labels"]["escalation_risk"]["f1"]),
-        ("sentiment end accuracy", report["sentiment"]["end_accuracy"]),
-        *((f"{kind} F1", report["intervals"][kind]["f1"]) for kind in ("silences", "overtalk", "hold")),
-        ("verdict accuracy", report["verdict"]["accuracy"]),
-        ("fail recall", report["verdict"]["fail"]["recall"]),
-        ("realtime factor", report["throughput"]["realtime_factor"]),
+        ("forbidden phrases F1 (call)", scores["labels"]["forbidden_phrases"]["call"]["f1"]),
+        ("escalation risk F1", scores["labels"]["escalation_risk"]["f1"]),
+        ("sentiment end accuracy", scores["sentiment"]["end_accuracy"]),
+        ("sentiment overall accuracy", scores["sentiment"]["overall_accuracy"]),
+        *((f"{kind} F1", scores["intervals"][kind]["f1"]) for kind in ("silences", "overtalk", "hold")),
+        ("verdict accuracy", scores["verdict"]["accuracy"]),
+        ("fail recall", scores["verdict"]["fail"]["recall"]),
     ]
-    for name, value in rows:
-        table.add_row(
-            name, "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
-        )
-    if report["failed"]:
-        table.add_row("failed calls", ", ".join(report["failed"]))
+    for metric, value in rows:
+        table.add_row(metric, "-" if value is None else f"{value:.3f}")
     return table

@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.blobs import BlobStore, StoredBlob
-from store.metadata import CallMetadata
-from store.tables import AnalysisRow, Call, CallStatus, TranscriptRow, utcnow
+from store.metadata import METADATA_FIELDS, CallMetadata
+from store.tables import UNFINISHED_STATUSES, AnalysisRow, Call, CallEvent, CallStatus, TranscriptRow, utcnow
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class CallRepository:
 
     def unfinished(self) -> list[Call]:
         with self.sessions() as session:
-            return list(session.scalars(select(Call).where(Call.status.in_(CallStatus.UNFINISHED))).all())
+            return list(session.scalars(select(Call).where(Call.status.in_(UNFINISHED_STATUSES))).all())
 
     def transcript(self, call_id: str) -> TranscriptRow | None:
         with self.sessions() as session:
@@ -258,3 +258,53 @@ class CallRepository:
                 .where(Call.id == call_id)
                 .values(status=CallStatus.SCORED, failure_reason=None, updated_at=utcnow(), **summary)
             )
+
+    # -- metadata corrections -------------------------------------------------------------------
+    def update_metadata(self, call_id: str, metadata: CallMetadata, actor: str, comment: str | None) -> Call:
+        """Set the fields `metadata` sets (explicitly, None included); the change is recorded as
+        an event with the values before and after. Fields left out are kept."""
+        changes = metadata.model_dump(mode="json", exclude_unset=True)
+        with self.sessions.begin() as session:
+            call = session.get(Call, call_id, with_for_update=True)
+            if call is None:
+                raise LookupError(f"no call {call_id}")
+            stored = stored_metadata(call)
+            changed = {name: value for name, value in changes.items() if stored[name] != value}
+            if changed:
+                for name, value in metadata.model_dump(exclude_unset=True).items():
+                    if name in changed:
+                        setattr(call, name, value)
+                call.updated_at = utcnow()
+                session.add(
+                    CallEvent(
+                        call_id=call_id,
+                        actor=actor,
+                        action="metadata_changed",
+                        before={name: stored[name] for name in changed},
+                        after=changed,
+                        comment=comment,
+                    )
+                )
+            return call
+
+    def events(self, call_id: str) -> list[CallEvent]:
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.id)
+                ).all()
+            )
+
+
+def stored_metadata(call: Call) -> dict[str, Any]:
+    """The call's metadata as JSON values, the form in which submissions are compared with it."""
+    values = {name: getattr(call, name) for name in METADATA_FIELDS}
+    return CallMetadata.model_validate(values).model_dump(mode="json")
+
+
+def metadata_differences(call: Call, metadata: CallMetadata) -> list[str]:
+    """The fields a new submission of the same recording gives other values than the stored call
+    (fields it leaves empty are not differences: most re-uploads just omit metadata)."""
+    stored = stored_metadata(call)
+    sent = metadata.model_dump(mode="json", exclude_none=True)
+    return sorted(name for name, value in sent.items() if stored[name] != value)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Literal
+from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 METADATA_FIELDS = (
     "agent_id",
@@ -18,18 +20,65 @@ METADATA_FIELDS = (
     "language",
 )
 
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?", re.I)
+
+
+def iso_datetime_only(value: object) -> object:
+    """A date and a time of day, as ISO 8601 writes them: pydantic alone would also take a bare
+    number as Unix seconds or a bare day as midnight, and file a call under a moment nobody said."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and not value.strip():
+        return None
+    if not isinstance(value, str) or not _ISO_DATETIME.fullmatch(value.strip()):
+        raise ValueError("expected an ISO 8601 date and time, e.g. 2026-11-02T09:14:00Z")
+    return value.strip()
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(iso_datetime_only)]
+
+_SCHEMA_KEYS = ("type", "format", "$ref", "enum", "maxLength", "minLength")
+
+
+def blank_allowed(schema: dict[str, Any]) -> None:
+    """An empty value means "not given" (an empty CSV cell, an empty form field), so the JSON
+    schema offers it beside the typed value: a client reading the schema knows it is accepted."""
+    options = schema.pop("anyOf", None) or [{key: schema.pop(key) for key in _SCHEMA_KEYS if key in schema}]
+    if {"type": "string"} not in options:
+        options.append({"type": "string", "maxLength": 0})
+    schema["anyOf"] = options
+
+
+def _blank_allowed_everywhere(schema: dict[str, Any]) -> None:
+    for field_schema in schema.get("properties", {}).values():
+        blank_allowed(field_schema)
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Language(StrEnum):
+    """The languages callqa transcribes and scores."""
+
+    EN = "en"
+    ZH = "zh"
+
 
 class CallMetadata(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_blank_allowed_everywhere
+    )
 
     agent_id: str | None = Field(default=None, max_length=100)
     agent_name: str | None = Field(default=None, max_length=200)
     team: str | None = Field(default=None, max_length=100)
     queue: str | None = Field(default=None, max_length=100)
-    direction: Literal["inbound", "outbound"] | None = None
-    started_at: datetime | None = None
+    direction: Direction | None = None
+    started_at: IsoDateTime | None = None
     external_id: str | None = Field(default=None, max_length=200)
-    language: Literal["en", "zh"] | None = Field(
+    language: Language | None = Field(
         default=None, description="spoken language when known; otherwise the queue's, else detected"
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -50,14 +51,15 @@ class Base(DeclarativeBase):
     }
 
 
-class CallStatus:
+class CallStatus(StrEnum):
     RECEIVED = "received"
     TRANSCRIBING = "transcribing"
     ANALYZING = "analyzing"
     SCORED = "scored"
     FAILED = "failed"
 
-    UNFINISHED = (RECEIVED, TRANSCRIBING, ANALYZING)
+
+UNFINISHED_STATUSES = (CallStatus.RECEIVED, CallStatus.TRANSCRIBING, CallStatus.ANALYZING)
 
 
 class Call(Base):
@@ -137,3 +139,37 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class CallEvent(Base):
+    """The history of a call's human changes (who, when, what before and after, why): kept for
+    audits and disputes, never updated or deleted."""
+
+    __tablename__ = "call_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkerHeartbeat(Base):
+    """A `celery worker`'s sign of life, refreshed every few seconds (`workers/heartbeat.py`).
+
+    It lives in the database, not in the broker, because the database is the one thing every
+    host shares whatever the broker: the API's /health counts the fresh rows and so sees the
+    workers of every host. A worker killed outright leaves its row behind; it goes stale.
+    """
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    queues: Mapped[list[str]] = mapped_column(JSON)
+    calls: Mapped[list[str]] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)

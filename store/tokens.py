@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Literal, get_args
+from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.tables import ApiToken, utcnow
 
-Role = Literal["admin", "inspector", "supervisor", "trainer", "agent"]
-ROLES: tuple[str, ...] = get_args(Role)
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    INSPECTOR = "inspector"
+    SUPERVISOR = "supervisor"
+    TRAINER = "trainer"
+    AGENT = "agent"
+
+
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 
 
 def _hash(token: str) -> str:

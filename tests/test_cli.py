@@ -83,6 +83,9 @@ def test_process_show_retry(tmp_path: Path, folder: Path) -> None:
     assert "dev-en@1" in callqa(data, "scorecard", "list").stdout
     rescored = callqa(data, "rescore", good.id, "--scorecard", "dev-en")
     assert rescored.returncode == 0 and good.id[:8] in rescored.stdout
+    other_language = callqa(data, "rescore", good.id, "--scorecard", "generic-zh")
+    assert other_language.returncode == 1 and "'zh'" in other_language.stderr
+    assert "--force" not in other_language.stdout
     analysis = services.calls.analysis(good.id)
     assert analysis is not None and analysis.scorecard_key == "dev-en@1"
     assert services.calls.transcript(good.id) is not None

@@ -1,7 +1,8 @@
 """The embedded deployment in one process tree: this process submits, child workers work.
 
 Used by `callqa process`, `callqa serve` and `callqa eval`. On start it recovers what a
-previous run left unfinished (with the serverless broker, whose workers are all ours).
+previous run left unfinished (with the serverless broker, whose workers are all ours), and
+while it runs a supervisor replaces a worker process that dies and recovers its calls.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
+import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from store.db import session_factory
+from store.heartbeats import HeartbeatRepository
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
 from workers.intake import requeue_unfinished
@@ -21,11 +25,14 @@ from workers.launcher import WorkerProcesses
 from workers.services import Services
 from workers.settings import Settings
 from workers.sqlite_broker import SCHEME as SQLITE_BROKER
-from workers.sqlite_broker import clear_queues
+from workers.sqlite_broker import drop_delivered
+from workers.supervisor import Supervisor
+
+log = structlog.get_logger("callqa.embedded")
 
 
 class WorkersDied(RuntimeError):
-    """The worker processes exited while calls were still waiting; their log says why."""
+    """The worker processes keep dying while calls are waiting; their log says why."""
 
 
 class Embedded:
@@ -35,22 +42,53 @@ class Embedded:
         self.dispatcher = Dispatcher(settings)
         self.log_file = settings.data_dir / "worker.log"
         self.workers = WorkerProcesses(settings, self.log_file) if start_workers else None
+        self.supervisor = (
+            Supervisor(self.workers, self._recover_from_death, Path(self.log_file).resolve())
+            if self.workers is not None
+            else None
+        )
 
     def __enter__(self) -> Embedded:
-        if self.settings.resolved_broker_url.startswith(SQLITE_BROKER):
-            clear_queues(self.settings.resolved_broker_url)
-            requeue_unfinished(self.services, self.dispatcher)
-        if self.workers is not None:
+        self._recover_queue()
+        if self.workers is not None and self.supervisor is not None:
             self.workers.start()
+            self.supervisor.start()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()
         if self.workers is not None:
             self.workers.stop()
         self.dispatcher.close()
         self.services.close()
+
+    def _recover_queue(self) -> None:
+        """Serverless broker only: drop the taken messages, queue the calls they held again.
+
+        kombu's SQL transport keeps a message a worker has taken invisible, forever if that
+        worker died. Dropping them is safe only while none of its consumers runs; they are all
+        children of this process, and none runs here: at start, or after a death, once the dead
+        worker's leftovers are killed and before its replacement starts. Messages still waiting
+        stay (a re-score queued before the death is not lost), and their calls are not queued
+        twice; the stages are idempotent, so a call that was half done costs at most the stage it
+        was in. Only an upload stored but not yet queued at that very moment can be queued twice:
+        its second copy finds the call scored, or at worst scores it once more (one current
+        analysis).
+        """
+        if self.settings.resolved_broker_url.startswith(SQLITE_BROKER):
+            waiting = drop_delivered(self.settings.resolved_broker_url)
+            requeued = requeue_unfinished(self.services, self.dispatcher, waiting)
+            if requeued:
+                log.info("unfinished calls queued again", calls=requeued)
+
+    def _recover_from_death(self, dead_pid: int) -> None:
+        """The dead worker stops counting as live at once; its calls go back in the queue."""
+        if self.workers is not None:
+            HeartbeatRepository(session_factory(self.services.engine)).remove(self.workers.name, dead_pid)
+        self._recover_queue()
 
     def wait_with_progress(self, call_ids: Iterable[str], label: str, console: Console) -> None:
         """`wait`, with a progress bar (calls finished of calls submitted) on `console`."""
@@ -76,8 +114,9 @@ class Embedded:
                 on_progress(finished)
             if finished >= len(ids):
                 return
-            if self.workers is not None and not self.workers.alive():
-                raise WorkersDied(f"the worker processes stopped; see {Path(self.log_file).resolve()}")
+            failing = self.supervisor.status().failing if self.supervisor is not None else None
+            if failing is not None:
+                raise WorkersDied(f"{failing}; fix that, then run the command again")
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"{len(ids) - finished} call(s) still unfinished")
             time.sleep(0.25)

@@ -7,7 +7,7 @@ once fixed) instead of vanishing; only a call that can be worked on is queued.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,9 +60,12 @@ def retry(services: Services, dispatcher: Dispatcher, call: Call) -> Call:
     return reset
 
 
-def requeue_unfinished(services: Services, dispatcher: Dispatcher) -> int:
-    """Calls left `received`/`transcribing`/`analyzing` by a stopped deployment are queued again."""
-    unfinished = services.calls.unfinished()
+def requeue_unfinished(
+    services: Services, dispatcher: Dispatcher, waiting: Collection[str] = frozenset()
+) -> int:
+    """Calls left `received`/`transcribing`/`analyzing` by a stopped deployment or a dead worker
+    are queued again, except those with a task still `waiting` in the queue."""
+    unfinished = [call for call in services.calls.unfinished() if call.id not in waiting]
     for call in unfinished:
         if call.status != CallStatus.RECEIVED:
             services.calls.reset_for_retry(call.id)

@@ -2,14 +2,19 @@
 
 They are ordinary `celery worker` processes, started with this process's settings in their
 environment, so the embedded default and a scaled-out cluster run exactly the same code.
+Each worker leads its own process group, so that when its main process dies, the pool
+children it leaves behind (still working on a call) can be stopped as one, before the call
+is handed to a replacement.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE
@@ -20,6 +25,8 @@ class WorkerProcesses:
     def __init__(self, settings: Settings, log_file: Path | None = None) -> None:
         self.settings = settings
         self.log_file = log_file
+        self.name = f"callqa-embedded-{os.getpid()}@{socket.gethostname()}"
+        """The Celery node name, also the name in the worker's heartbeat row."""
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -44,24 +51,59 @@ class WorkerProcesses:
             "--without-mingle",
             "--without-heartbeat",
             "-n",
-            f"callqa-embedded-{os.getpid()}@%h",
+            self.name,
         ]
-        output = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
-        self._process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        with ExitStack() as files:
+            output = files.enter_context(self.log_file.open("ab")) if self.log_file else subprocess.DEVNULL
+            self._process = subprocess.Popen(
+                command, env=env, stdout=output, stderr=subprocess.STDOUT, process_group=0
+            )
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Warm shutdown: the worker finishes the task in hand (late ack requeues it otherwise)."""
-        if self._process is None or self._process.poll() is not None:
+    def exit_description(self) -> str:
+        """How the worker ended, as a person reads it: `killed by SIGKILL`, `exited with code 1`."""
+        code = self._process.poll() if self._process is not None else None
+        if code is None:
+            return "running" if self._process is not None else "not started"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exited with code {code}"
+
+    def kill_leftovers(self) -> None:
+        """SIGKILL whatever is left of a worker whose main process has ended (its pool children)."""
+        if self._process is None:
             return
-        self._process.send_signal(signal.SIGTERM)
+        with suppress(ProcessLookupError):  # the whole group is gone already
+            os.killpg(self._process.pid, signal.SIGKILL)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Warm shutdown: the worker finishes the task in hand (late ack requeues it otherwise).
+
+        Past `timeout`, or when this process is interrupted meanwhile, the worker is killed:
+        nothing of it is left running without a parent.
+        """
+        if self._process is None:
+            return
         try:
-            self._process.wait(timeout)
+            if self._process.poll() is None:
+                self._process.send_signal(signal.SIGTERM)
+                self._process.wait(timeout)
         except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+            pass
+        finally:
+            if self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+            self.kill_leftovers()
 
     def __enter__(self) -> WorkerProcesses:
         self.start()

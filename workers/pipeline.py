@@ -136,3 +136,24 @@ def choose_scorecard(services: Services, call: Call, language: str, ref: str | N
     if chosen is None:
         chosen = settings.scorecard_zh if language == "zh" else settings.scorecard_en
     return services.scorecards.get(chosen)
+
+
+class LanguageMismatch(ValueError):
+    """A re-score asked for a card written for another language than the call's."""
+
+
+def card_for_rescore(services: Services, call: Call, ref: str | None, force: bool = False) -> Scorecard:
+    """The card a re-score of `call` would use, checked before anything is queued or overwritten.
+
+    A card in another language than the call's fails every phrase item (Chinese phrases are never
+    said in an English call) and would replace the stored result with a meaningless FAIL, so it
+    needs `force`. Unknown cards raise KeyError with the known ones named.
+    """
+    language = call.detected_language or call.language
+    card = services.scorecards.get(ref) if ref else choose_scorecard(services, call, language or "en")
+    if not force and language and card.language != language:
+        raise LanguageMismatch(
+            f"scorecard {card.key} is for {card.language!r} calls but call {call.id} is in {language!r}; "
+            "choose a card of the call's language, or force it to score across languages on purpose"
+        )
+    return card

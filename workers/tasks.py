@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 from workers.celery import ANALYSIS_QUEUE, app
+from workers.heartbeat import queue_names, start_worker_heartbeat, stop_worker_heartbeat
 from workers.logs import configure_logging
 from workers.pipeline import analyse_stage, transcribe_stage
 from workers.services import Services
@@ -30,6 +31,17 @@ def _warm_up(**_: Any) -> None:
     warm = services()
     if settings.default_language != "zh":
         warm.transcriber.model_for("en")
+
+
+@worker_ready.connect
+def _start_heartbeat(sender: Any, **_: Any) -> None:
+    """`sender` is the worker's consumer: its node name and queues go into the heartbeat row."""
+    start_worker_heartbeat(get_settings(), sender.hostname, queue_names(sender))
+
+
+@worker_shutdown.connect
+def _stop_heartbeat(**_: Any) -> None:
+    stop_worker_heartbeat()
 
 
 @app.task(name="callqa.transcribe")

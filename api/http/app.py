@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from sqlalchemy import text
+from fastapi import FastAPI
 
+from api.http.auth import Principal, token_checker
+from api.http.docs import add_docs
+from api.http.errors import install_error_handlers
+from api.http.guard import BodyLimits, RequestGuard
+from api.http.health import router as health_router
 from api.http.routes import router
 from workers.embedded import Embedded
 from workers.settings import Settings
+
+MULTIPART_MARGIN_BYTES = 1_000_000
+"""An upload's body is the recording plus multipart framing and metadata fields: a megabyte covers
+them; the recording itself is held to CALLQA_MAX_UPLOAD_MB exactly by the blob store."""
 
 
 def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
@@ -19,6 +27,7 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
         with Embedded(settings, start_workers=start_workers) as embedded:
             app.state.services = embedded.services
             app.state.dispatcher = embedded.dispatcher
+            app.state.embedded = embedded
             yield
 
     app = FastAPI(
@@ -26,16 +35,21 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
         version="0.1.0",
         description="Automated QA for call-centre recordings. "
         "Authenticate with `Authorization: Bearer <token>` "
-        "(`callqa token create --role admin|inspector|supervisor|trainer|agent`).",
+        "(`callqa token create --role admin|inspector|supervisor|trainer|agent`). "
+        "Only /health is open; in a browser, /docs asks for any user name and a token as the password.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
-    app.include_router(router)
 
-    @app.get("/health", tags=["health"])
-    def health(request: Request) -> dict[str, str]:
-        """Open to all (for load balancers): says whether the database answers."""
-        with request.app.state.services.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return {"status": "ok"}
+    def authenticate(token: str) -> Principal | None:
+        return token_checker(app.state.services)(token)
+
+    limits = BodyLimits(upload_bytes=settings.max_upload_bytes + MULTIPART_MARGIN_BYTES)
+    app.add_middleware(RequestGuard, authenticate=authenticate, limits=limits)
+    install_error_handlers(app)
+    add_docs(app)
+    app.include_router(router)
+    app.include_router(health_router)
 
     return app

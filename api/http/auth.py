@@ -1,4 +1,9 @@
-"""Bearer-token authentication and role checks: no endpoint but /health is ever open."""
+"""Who is asking, and what their role may do: no endpoint but /health is ever open.
+
+The token is checked by the request guard (api/http/guard.py) before the body is read; the
+dependencies here read the principal it found and check the role, and declare the bearer
+scheme so /docs shows the Authorize button.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +13,26 @@ from dataclasses import dataclass
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from store.tokens import Role
 from workers.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="`callqa token create --role ...`")
 
-UPLOADERS = ("admin", "supervisor", "inspector")
-REVIEWERS = ("admin", "supervisor", "inspector")
-READERS = ("admin", "supervisor", "inspector", "trainer", "agent")
-REDACTED_ROLES = ("trainer", "agent")
+UPLOADERS = (Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
+REVIEWERS = (Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
+READERS = tuple(Role)
+REDACTED_ROLES = (Role.TRAINER, Role.AGENT)
 
 
 @dataclass(frozen=True)
 class Principal:
     token_id: int
-    role: str
+    role: Role
     agent_id: str | None
 
     def may_see(self, agent_id: str | None) -> bool:
         """Agents see only their own calls; every other role sees all."""
-        return self.role != "agent" or (agent_id is not None and agent_id == self.agent_id)
+        return self.role != Role.AGENT or (agent_id is not None and agent_id == self.agent_id)
 
 
 def services_of(request: Request) -> Services:
@@ -34,25 +40,31 @@ def services_of(request: Request) -> Services:
     return services
 
 
+def token_checker(services: Services) -> Callable[[str], Principal | None]:
+    def check(plaintext: str) -> Principal | None:
+        record = services.tokens.authenticate(plaintext)
+        if record is None:
+            return None
+        return Principal(token_id=record.id, role=Role(record.role), agent_id=record.agent_id)
+
+    return check
+
+
 def authenticate(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    request: Request, _credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:  # only if the guard was left out of the app
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
         )
-    record = services_of(request).tokens.authenticate(credentials.credentials)
-    if record is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return Principal(token_id=record.id, role=record.role, agent_id=record.agent_id)
+    return principal
 
 
-def require(*roles: str) -> Callable[[Principal], Principal]:
+def require(*roles: Role) -> Callable[[Principal], Principal]:
     def check(principal: Principal = Depends(authenticate)) -> Principal:
         if principal.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role!r} may not do this")
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role.value!r} may not do this")
         return principal
 
     return check

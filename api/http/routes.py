@@ -1,25 +1,94 @@
-"""The call endpoints."""
+"""The call endpoints.
+
+Every parameter is typed and bounded, so that the OpenAPI schema says exactly what is accepted
+and no input reaches the database in a form it cannot take (a 20-digit offset, a date past
+9999-12-31); every error is the one `ErrorBody` (api/http/errors.py).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from fastapi.routing import APIRoute
+from pydantic import BeforeValidator, ValidationError
+from pydantic.json_schema import SkipJsonSchema
 
 from api.http.auth import READERS, REDACTED_ROLES, REVIEWERS, UPLOADERS, Principal, require, services_of
+from api.http.errors import ErrorBody, error_response, error_responses, problems, summary
 from api.http.redaction import redact_detail
-from api.http.schemas import Accepted, CallDetail, CallList, CallSummary
+from api.http.schemas import (
+    Accepted,
+    CallDetail,
+    CallList,
+    CallSummary,
+    History,
+    HistoryEvent,
+    MetadataCorrection,
+    ScorecardList,
+)
+from scoring.results import Verdict
+from scoring.routing import RoutingQueue
+from scoring.scorecard import SentimentLabel
 from store.blobs import TooLargeError
-from store.calls import CallFilter
-from store.metadata import CallMetadata
-from store.tables import Call
+from store.calls import CallFilter, metadata_differences
+from store.metadata import CallMetadata, Direction, IsoDateTime, Language, blank_allowed
+from store.tables import Call, CallStatus
+from store.tokens import Role
 from workers.dispatch import Dispatcher
 from workers.intake import retry, submit_chunks
+from workers.pipeline import LanguageMismatch, card_for_rescore
 
-router = APIRouter()
+
+def known_query_only(request: Request) -> None:
+    """A misspelt filter (`?stauts=failed`) is refused instead of silently listing every call."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"loc": ("query", name), "msg": "unknown parameter", "type": "extra_forbidden"}
+                for name in unknown
+            ]
+        )
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+router = APIRouter(responses=error_responses(400, 401, 422), dependencies=[Depends(known_query_only)])
+
+MAX_OFFSET = 1_000_000_000
+"""Far beyond any real listing, and well inside the 64-bit integers both databases take."""
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day_only(value: object) -> object:
+    """Dates are `YYYY-MM-DD`: pydantic alone would also read `0` as a Unix timestamp (1970-01-01),
+    silently answering a query nobody asked."""
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise ValueError("expected a day as YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day_only)]
+# A form field is absent or has a value; multipart has no null, so the schema does not offer one.
+# An empty field means not given, as in the CSV (store/metadata.py: blank_allowed).
+Text100 = Annotated[str | SkipJsonSchema[None], Form(max_length=100)]
+Text200 = Annotated[str | SkipJsonSchema[None], Form(max_length=200)]
+Blankable = Form(json_schema_extra=blank_allowed)
 
 
 def _dispatcher(request: Request) -> Dispatcher:
@@ -31,30 +100,42 @@ def _dispatcher(request: Request) -> Dispatcher:
     "/calls",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
+    response_description="stored and queued; or, when the audio cannot be decoded, stored as a failed call "
+    "(`status` failed, `failure_reason` says why; retry it once the file is fixed)",
     responses={
-        200: {"description": "the same recording was already submitted; its call is returned"},
-        413: {"description": "file too large"},
-        422: {"description": "bad metadata, or audio that cannot be decoded (the call is kept as failed)"},
+        200: {
+            "model": Accepted,
+            "description": "the same recording was already submitted: its call, its failure reason if "
+            "it failed, and the metadata fields that differ (kept as stored)",
+        },
+        **error_responses(403, 413),
+        422: {
+            "model": ErrorBody,
+            "description": "bad metadata; nothing was stored",
+        },
     },
 )
 def submit_call(
     request: Request,
     file: Annotated[UploadFile, File(description="the recording (WAV, MP3, FLAC, OGG, M4A...)")],
-    agent_id: Annotated[str | None, Form()] = None,
-    agent_name: Annotated[str | None, Form()] = None,
-    team: Annotated[str | None, Form()] = None,
-    queue: Annotated[str | None, Form()] = None,
-    direction: Annotated[str | None, Form(description="inbound or outbound")] = None,
-    started_at: Annotated[str | None, Form(description="ISO 8601; UTC when no zone is given")] = None,
-    external_id: Annotated[str | None, Form()] = None,
-    language: Annotated[str | None, Form(description="en or zh; else the queue's, else detected")] = None,
+    agent_id: Text100 = None,
+    agent_name: Text200 = None,
+    team: Text100 = None,
+    queue: Text100 = None,
+    direction: Annotated[Direction | SkipJsonSchema[None], Blankable] = None,
+    started_at: Annotated[
+        IsoDateTime | SkipJsonSchema[None],
+        Form(description="ISO 8601; UTC when no zone is given", json_schema_extra=blank_allowed),
+    ] = None,
+    external_id: Text200 = None,
+    language: Annotated[
+        Language | SkipJsonSchema[None],
+        Form(description="else the queue's, else detected", json_schema_extra=blank_allowed),
+    ] = None,
     _: Principal = Depends(require(*UPLOADERS)),
 ) -> JSONResponse:
     """Store the recording and queue it; answers at once, never waits for transcription."""
     services = services_of(request)
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > services.settings.max_upload_bytes + 1_000_000:
-        raise HTTPException(413, f"the upload is larger than {services.settings.max_upload_mb:.0f} MB")
     try:
         metadata = CallMetadata(
             agent_id=agent_id,
@@ -67,8 +148,8 @@ def submit_call(
             language=language,
         )
     except ValidationError as error:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
-        raise HTTPException(422, "bad metadata: " + "; ".join(problems)) from error
+        found = problems(error.errors())
+        return error_response(422, "bad metadata: " + summary(found), found)
     try:
         submission = submit_chunks(
             services,
@@ -78,19 +159,41 @@ def submit_call(
             metadata,
         )
     except TooLargeError as error:
-        raise HTTPException(413, str(error)) from error
+        return error_response(413, str(error))
     call = submission.call
-    if submission.created and submission.error:
+    if not submission.created:
         return JSONResponse(
-            {"detail": submission.error, "id": call.id, "status": call.status}, status_code=422
+            _duplicate(call, metadata).model_dump(mode="json"), status_code=status.HTTP_200_OK
         )
-    body = Accepted(id=call.id, status=call.status, duplicate=not submission.created).model_dump()
-    return JSONResponse(
-        body, status_code=status.HTTP_202_ACCEPTED if submission.created else status.HTTP_200_OK
+    body = Accepted(id=call.id, status=CallStatus(call.status), duplicate=False)
+    if submission.error:
+        body.failure_reason = submission.error
+        body.message = f"the recording was kept as failed call {call.id}: {submission.error}"
+    return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+
+
+def _duplicate(call: Call, metadata: CallMetadata) -> Accepted:
+    """A re-upload changes nothing, and says so: which metadata it did not take, why it failed."""
+    ignored = metadata_differences(call, metadata)
+    notes = [f"the same recording was already submitted as call {call.id}"]
+    if call.status == CallStatus.FAILED:
+        notes.append(f"it failed: {call.failure_reason}; retry it with POST /calls/{call.id}/retry")
+    if ignored:
+        notes.append(
+            f"its stored metadata was kept ({', '.join(ignored)} differ); "
+            f"an admin can correct it with PATCH /calls/{call.id}"
+        )
+    return Accepted(
+        id=call.id,
+        status=CallStatus(call.status),
+        duplicate=True,
+        failure_reason=call.failure_reason if call.status == CallStatus.FAILED else None,
+        metadata_ignored=ignored,
+        message="; ".join(notes),
     )
 
 
-@router.get("/calls/{call_id}", response_model=CallDetail)
+@router.get("/calls/{call_id}", response_model=CallDetail, responses=error_responses(404))
 def get_call(
     request: Request,
     call_id: str,
@@ -119,27 +222,52 @@ def get_call(
     return detail
 
 
+@router.patch("/calls/{call_id}", response_model=CallSummary, responses=error_responses(403, 404))
+def correct_metadata(
+    request: Request,
+    call_id: str,
+    correction: Annotated[MetadataCorrection, Body()],
+    who: Principal = Depends(require(Role.ADMIN)),
+) -> CallSummary:
+    """Correct a call's metadata (agent, team, queue, ...); the change goes into the call's history
+    with the values before and after. Fields left out are kept; `null` clears one."""
+    services = services_of(request)
+    if services.calls.get(call_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
+    changes = CallMetadata.model_validate(correction.model_dump(exclude_unset=True, exclude={"comment"}))
+    call = services.calls.update_metadata(call_id, changes, _actor(who), correction.comment)
+    return CallSummary.of(call)
+
+
+@router.get("/calls/{call_id}/history", response_model=History, responses=error_responses(404))
+def call_history(request: Request, call_id: str, who: Principal = Depends(require(*READERS))) -> History:
+    """Every human change to the call, oldest first: who, when, before, after, why."""
+    services = services_of(request)
+    call = _visible(services.calls.get(call_id), who)
+    return History(
+        call_id=call.id, events=[HistoryEvent.model_validate(e) for e in services.calls.events(call.id)]
+    )
+
+
 @router.get("/calls", response_model=CallList)
 def list_calls(
     request: Request,
-    agent_id: str | None = None,
-    status_: Annotated[
-        Literal["received", "transcribing", "analyzing", "scored", "failed"] | None, Query(alias="status")
-    ] = None,
-    verdict: Literal["pass", "fail"] | None = None,
-    routing: Literal["review", "auto_pass"] | None = None,
+    agent_id: Annotated[str | None, Query(max_length=100)] = None,
+    status_: Annotated[CallStatus | None, Query(alias="status")] = None,
+    verdict: Verdict | None = None,
+    routing: RoutingQueue | None = None,
     customer_sentiment: Annotated[
-        Literal["negative", "neutral", "positive"] | None, Query(description="the customer's mood at the end")
+        SentimentLabel | None, Query(description="the customer's mood at the end")
     ] = None,
     recovery: Annotated[bool | None, Query(description="customer flagged for a call back")] = None,
-    date_from: Annotated[date | None, Query(description="calls started on or after this day (UTC)")] = None,
-    date_to: Annotated[date | None, Query(description="calls started on or before this day (UTC)")] = None,
+    date_from: Annotated[IsoDay | None, Query(description="calls started on or after this day (UTC)")] = None,
+    date_to: Annotated[IsoDay | None, Query(description="calls started on or before this day (UTC)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     who: Principal = Depends(require(*READERS)),
 ) -> CallList:
     """Newest first. Agents get their own calls whatever `agent_id` says."""
-    if who.role == "agent":
+    if who.role == Role.AGENT:
         agent_id = who.agent_id
     filters = CallFilter(
         agent_id=agent_id,
@@ -157,18 +285,18 @@ def list_calls(
     return CallList(calls=[CallSummary.of(c) for c in calls], limit=limit, offset=offset)
 
 
-@router.get("/review-queue", response_model=list[CallSummary])
+@router.get("/review-queue", response_model=list[CallSummary], responses=error_responses(403))
 def review_queue(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    agent_id: str | None = None,
+    agent_id: Annotated[str | None, Query(max_length=100)] = None,
     _: Principal = Depends(require(*REVIEWERS)),
 ) -> list[CallSummary]:
     """Calls routed to human review, riskiest first (failed, then near-fail and undecidable, then audit)."""
     return [CallSummary.of(c) for c in services_of(request).calls.review_queue(limit, agent_id)]
 
 
-@router.get("/recovery-queue", response_model=list[CallSummary])
+@router.get("/recovery-queue", response_model=list[CallSummary], responses=error_responses(403))
 def recovery_queue(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -178,7 +306,12 @@ def recovery_queue(
     return [CallSummary.of(c) for c in services_of(request).calls.recovery_queue(limit)]
 
 
-@router.post("/calls/{call_id}/retry", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/calls/{call_id}/retry",
+    response_model=Accepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(403, 404, 409),
+)
 def retry_call(request: Request, call_id: str, _: Principal = Depends(require(*UPLOADERS))) -> Accepted:
     """Queue a failed call again; a scored call is refused (409)."""
     services = services_of(request)
@@ -189,56 +322,48 @@ def retry_call(request: Request, call_id: str, _: Principal = Depends(require(*U
         reset = retry(services, _dispatcher(request), call)
     except ValueError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    return Accepted(id=reset.id, status=reset.status, duplicate=False)
+    return Accepted(id=reset.id, status=CallStatus(reset.status), duplicate=False)
 
 
-@router.get("/scorecards")
-def list_scorecards(request: Request, _: Principal = Depends(require(*READERS))) -> dict[str, object]:
+@router.get("/scorecards", response_model=ScorecardList)
+def list_scorecards(request: Request, _: Principal = Depends(require(*READERS))) -> ScorecardList:
     """Every usable scorecard (id@version, language, items) and the files that failed to load."""
-    catalog = services_of(request).scorecards
-    return {
-        "scorecards": [
-            {
-                "key": key,
-                "id": c.id,
-                "version": c.version,
-                "name": c.name,
-                "language": c.language,
-                "pass_mark": c.pass_mark,
-                "items": [
-                    {"id": i.id, "label": i.label, "weight": i.weight, "critical": i.critical}
-                    for _, i in c.items()
-                ],
-            }
-            for key, c in sorted(catalog.cards.items())
-        ],
-        "errors": catalog.errors,
-    }
+    return ScorecardList.of(services_of(request).scorecards)
 
 
-@router.post("/calls/{call_id}/rescore", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/calls/{call_id}/rescore",
+    response_model=Accepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(403, 404, 409),
+)
 def rescore_call(
     request: Request,
     call_id: str,
     scorecard: Annotated[
-        str | None, Query(description="id or id@version; default: the call's usual card")
+        str | None, Query(max_length=200, description="id or id@version; default: the call's usual card")
     ] = None,
-    _: Principal = Depends(require("admin", "supervisor")),
+    force: Annotated[
+        bool, Query(description="score with a card of another language than the call's, on purpose")
+    ] = False,
+    _: Principal = Depends(require(Role.ADMIN, Role.SUPERVISOR)),
 ) -> Accepted:
-    """Score a transcribed call again (another card or version) without transcribing it again."""
+    """Score a transcribed call again (another card or version) without transcribing it again.
+    A card whose language differs from the call's is refused (422) unless `force` is set."""
     services = services_of(request)
     call = services.calls.get(call_id)
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
     if services.calls.transcript(call_id) is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "the call has no transcript yet")
-    if scorecard is not None:
-        try:
-            services.scorecards.get(scorecard)
-        except KeyError as error:
-            raise HTTPException(422, error.args[0]) from error
+    try:
+        card_for_rescore(services, call, scorecard, force)
+    except KeyError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error.args[0])) from error
+    except LanguageMismatch as error:
+        raise HTTPException(422, str(error)) from error
     _dispatcher(request).rescore(call_id, scorecard)
-    return Accepted(id=call.id, status=call.status, duplicate=False)
+    return Accepted(id=call.id, status=CallStatus(call.status), duplicate=False)
 
 
 def _visible(call: Call | None, who: Principal) -> Call:
@@ -247,7 +372,13 @@ def _visible(call: Call | None, who: Principal) -> Call:
     return call
 
 
+def _actor(who: Principal) -> str:
+    return f"token {who.token_id} ({who.role.value})"
+
+
 def _day_start(day: date | None, next_day: bool = False) -> datetime | None:
-    if day is None:
+    """Midnight UTC of `day` (of the day after, for an inclusive end); the end of the calendar
+    (9999-12-31) has no day after it and means no upper bound."""
+    if day is None or (next_day and day == date.max):
         return None
     return datetime.combine(day + timedelta(days=1 if next_day else 0), time.min, tzinfo=UTC)

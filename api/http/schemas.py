@@ -5,31 +5,36 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from store.tables import Call
+from scoring.catalog import ScorecardCatalog
+from scoring.results import Verdict
+from scoring.routing import RoutingQueue
+from scoring.scorecard import SentimentLabel
+from store.metadata import CallMetadata, Direction, Language
+from store.tables import Call, CallStatus
 
 
 class CallSummary(BaseModel):
     id: str
-    status: str
+    status: CallStatus
     failure_reason: str | None
     filename: str
     agent_id: str | None
     agent_name: str | None
     team: str | None
     queue: str | None
-    direction: str | None
+    direction: Direction | None
     external_id: str | None
     started_at: datetime | None
     created_at: datetime
     duration_s: float | None
-    language: str | None
+    language: Language | None
     score: float | None
-    verdict: str | None
-    routing: str | None
+    verdict: Verdict | None
+    routing: RoutingQueue | None
     routing_reasons: list[str] | None
-    customer_sentiment: str | None
+    customer_sentiment: SentimentLabel | None
     recovery: bool
     recovery_reasons: list[str] | None
 
@@ -71,11 +76,85 @@ class CallDetail(CallSummary):
 
 class Accepted(BaseModel):
     id: str
-    status: str
+    status: CallStatus
     duplicate: bool
+    failure_reason: str | None = Field(
+        default=None, description="a failed call (undecodable audio, or a duplicate of a failed call): why"
+    )
+    metadata_ignored: list[str] = Field(
+        default_factory=list,
+        description="a duplicate sent with other metadata than the stored call's: those fields, which "
+        "were NOT changed (an admin corrects them with PATCH /calls/{id})",
+    )
+    message: str | None = Field(default=None, description="what happened, in words, when not plain")
+
+
+class HistoryEvent(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor: str
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    comment: str | None
 
 
 class CallList(BaseModel):
     calls: list[CallSummary]
     limit: int
     offset: int
+
+
+class History(BaseModel):
+    call_id: str
+    events: list[HistoryEvent]
+
+
+class MetadataCorrection(CallMetadata):
+    """The fields to change (a field sent as null is cleared; a field left out is kept)."""
+
+    comment: str | None = Field(default=None, max_length=2000, description="why, for the call's history")
+
+
+class ScorecardItemInfo(BaseModel):
+    id: str
+    label: str
+    weight: float
+    critical: bool
+
+
+class ScorecardInfo(BaseModel):
+    key: str = Field(description="id@version")
+    id: str
+    version: int
+    name: str
+    language: str
+    pass_mark: float
+    items: list[ScorecardItemInfo]
+
+
+class ScorecardList(BaseModel):
+    scorecards: list[ScorecardInfo]
+    errors: list[str] = Field(description="card files that failed to load: file:line: field: problem")
+
+    @classmethod
+    def of(cls, catalog: ScorecardCatalog) -> ScorecardList:
+        return cls(
+            scorecards=[
+                ScorecardInfo(
+                    key=key,
+                    id=card.id,
+                    version=card.version,
+                    name=card.name,
+                    language=card.language,
+                    pass_mark=card.pass_mark,
+                    items=[
+                        ScorecardItemInfo(id=i.id, label=i.label, weight=i.weight, critical=i.critical)
+                        for _, i in card.items()
+                    ],
+                )
+                for key, card in sorted(catalog.cards.items())
+            ],
+            errors=catalog.errors,
+        )

@@ -1,0 +1,141 @@
+"""The gate every request passes before any endpoint runs: sign-in, body size, crashes.
+
+It works on the headers alone, so an unauthenticated or oversized upload is refused before its
+body is read: a client that can reach the port cannot make the server receive 300 MB into a
+temp file just to be told 401 afterwards. A body without a Content-Length (chunked) is counted
+as it arrives and cut off at the limit. An endpoint that crashes is answered with the one
+error body and logged once, through the scrubbing log configuration (workers/logs.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio.to_thread
+import structlog
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.http.auth import Principal
+from api.http.errors import error_response
+
+log = structlog.get_logger("callqa.api")
+
+OPEN_PATHS = frozenset({"/health"})
+DOCS_PREFIXES = ("/docs", "/openapi.json")
+
+
+class BodyTooLarge(HTTPException):
+    """The body went past its limit while it was being received. An HTTPException, because
+    FastAPI turns any other error met while reading a form into "400 error parsing the body"."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    """Uploads may be as large as a recording may be (plus the multipart framing); every other
+    body is a small JSON or form document, so 1 MB is generous and stops abuse cheaply."""
+
+    upload_bytes: int
+    other_bytes: int = 1_000_000
+    upload_path: str = "/calls"
+
+    def for_request(self, method: str, path: str) -> int:
+        return self.upload_bytes if method == "POST" and path == self.upload_path else self.other_bytes
+
+    def refusal(self, limit: int) -> str:
+        if limit == self.upload_bytes:
+            return f"the upload is larger than {limit / 1e6:.0f} MB (CALLQA_MAX_UPLOAD_MB)"
+        return f"the body is larger than {limit / 1e6:.0f} MB"
+
+
+def bearer_or_basic(headers: Headers, allow_basic: bool) -> str | None:
+    """The token of `Authorization: Bearer <token>`; for the docs pages also `Basic` with the
+    token as the password, because a browser can prompt for that and cannot send a bearer."""
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if allow_basic and scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2] or None
+    return None
+
+
+class RequestGuard:
+    def __init__(
+        self, app: ASGIApp, authenticate: Callable[[str], Principal | None], limits: BodyLimits
+    ) -> None:
+        self.app = app
+        self.authenticate = authenticate
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            refusal = await self._admit(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+            limit = self.limits.for_request(scope["method"], scope["path"])
+            declared = Headers(scope=scope).get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise BodyTooLarge(self.limits.refusal(limit))
+            await self.app(scope, _counting(receive, limit, self.limits.refusal(limit)), tracked_send)
+        except BodyTooLarge as error:
+            if not started:
+                await error_response(413, error.detail)(scope, receive, send)
+        except Exception as error:
+            log.error("request failed", method=scope["method"], path=scope["path"], exc_info=error)
+            if not started:
+                await error_response(500, "internal error; the server log has the details")(
+                    scope, receive, send
+                )
+
+    async def _admit(self, scope: Scope) -> ASGIApp | None:
+        """None when the request may go on (its principal put in the scope), else the refusal."""
+        path: str = scope["path"]
+        if path in OPEN_PATHS:
+            return None
+        docs = path.startswith(DOCS_PREFIXES) and scope["method"] in ("GET", "HEAD")
+        token = bearer_or_basic(Headers(scope=scope), allow_basic=docs)
+        principal = None if token is None else await anyio.to_thread.run_sync(self.authenticate, token)
+        if principal is None:
+            challenge = 'Basic realm="callqa (password: an API token)"' if docs else "Bearer"
+            detail = "missing bearer token" if token is None else "invalid or revoked token"
+            return error_response(401, detail, headers={"WWW-Authenticate": challenge})
+        scope.setdefault("state", {})["principal"] = principal
+        return None
+
+
+def _counting(receive: Receive, limit: int, refusal: str) -> Receive:
+    received = 0
+
+    async def counted() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(refusal)
+        return message
+
+    return counted

@@ -1,0 +1,337 @@
+"""The API keeps its own contract, as an attacker and a new user would try it (issue 10).
+
+No secret in the log, no 5xx from input, auth and size checked before the body is read, every
+status code and parameter documented (Schemathesis, all checks), offline docs behind sign-in,
+cross-language re-scores refused, re-uploads that say what they did not change.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+import uvicorn
+from fastapi.testclient import TestClient
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events, from_schema
+
+from api.http.app import create_app
+from store.db import session_factory
+from store.heartbeats import HeartbeatRepository
+from tests.test_api import scored_call_with_pii, token, upload, wav_bytes
+from workers.logs import configure_logging
+from workers.settings import Settings
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, start_workers=False)) as test_client:
+        yield test_client
+
+
+# -- logs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["console", "json"])
+def test_an_internal_error_logs_its_stack_but_never_the_token(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    headers = token(client, "admin")
+    secret = headers["Authorization"].removeprefix("Bearer ")
+    services = client.app.state.services  # type: ignore[attr-defined]
+
+    def crash(filters: object) -> None:
+        authorization = f"Bearer {secret}"  # a local holding the header, as in the reported trace
+        raise RuntimeError(f"database exploded while serving {authorization}")
+
+    monkeypatch.setattr(services.calls, "search", crash)
+    captured = io.StringIO()
+    configure_logging(fmt, "INFO", stream=captured)
+    try:
+        sizes = []
+        for _ in range(20):
+            response = client.get("/calls", headers=headers)
+            assert response.status_code == 500
+            assert response.json()["detail"] == "internal error; the server log has the details"
+            sizes.append(len(captured.getvalue()))
+    finally:
+        configure_logging()
+    log = captured.getvalue()
+    assert secret not in log and secret[:12] not in log
+    assert "Traceback" in log and "RuntimeError: database exploded" in log  # the stack, as text
+    assert "[redacted]" in log
+    assert max(b - a for a, b in zip([0, *sizes], sizes, strict=False)) < 8_000  # bounded per request
+    if fmt == "json":
+        record = json.loads(log.splitlines()[0])
+        assert "Traceback" in record["exception"]
+
+
+def test_redaction_covers_headers_tokens_and_url_passwords() -> None:
+    from workers.logs import redact
+
+    line = "Authorization: Basic dXNlcjpjcWFfc2VjcmV0 cqa_AbC-12_x amqp://guest:hunter2@rabbit//"
+    masked = redact(line)
+    assert "dXNlcjpjcWFfc2VjcmV0" not in masked and "cqa_AbC" not in masked and "hunter2" not in masked
+    assert "amqp://guest:[redacted]@rabbit//" in masked
+
+
+# -- input never gives a 5xx ----------------------------------------------------------------------
+
+
+def test_out_of_range_inputs_are_4xx_not_500(client: TestClient) -> None:
+    headers = token(client, "admin")
+    assert client.get("/calls?offset=99999999999999999999", headers=headers).status_code == 422
+    assert client.get("/calls?date_to=9999-12-31", headers=headers).status_code == 200
+    for bad in ("0", "2026-13-01", "yesterday"):
+        response = client.get(f"/calls?date_to={bad}", headers=headers)
+        assert response.status_code == 422, bad
+        assert response.json()["errors"][0]["loc"] == ["query", "date_to"]
+    misspelt = client.get("/calls?stauts=failed", headers=headers)
+    assert misspelt.status_code == 422 and "stauts" in misspelt.json()["detail"]
+    for field, value in (("direction", "sideways"), ("language", "fr")):
+        response = upload(client, headers, wav_bytes(), **{field: value})
+        assert response.status_code == 422 and field in response.json()["detail"]
+
+
+def test_every_error_has_one_shape_and_405_lists_every_method(client: TestClient) -> None:
+    headers = token(client, "admin")
+    bodies = [
+        client.get("/calls").json(),  # 401
+        client.get("/calls/nope", headers=headers).json(),  # 404
+        client.get("/review-queue", headers=token(client, "agent", "A1")).json(),  # 403
+        client.get("/calls?limit=0", headers=headers).json(),  # 422
+    ]
+    for body in bodies:
+        assert set(body) == {"detail", "errors"} and isinstance(body["detail"], str)
+    response = client.put("/calls/x", headers=headers)
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, PATCH"
+
+
+class _HealthyWorker:
+    """A worker heartbeat kept fresh while Schemathesis runs, so /health answers as it would in a
+    deployment with a live worker (without one its honest answer is 503)."""
+
+    def __init__(self, client: TestClient) -> None:
+        services = client.app.state.services  # type: ignore[attr-defined]
+        self.repository = HeartbeatRepository(session_factory(services.engine))
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.repository.beat("schemathesis-worker@test", 1, ["asr", "analysis"], [])
+            self.stop.wait(1.0)
+
+    def __enter__(self) -> _HealthyWorker:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+SCHEMATHESIS_CONFIG = """
+headers = {{ Authorization = "Bearer {token}" }}
+seed = 20261127
+[checks]
+enabled = true
+[generation]
+max-examples = 30
+
+"""
+
+
+def test_schemathesis_finds_no_failure_of_any_check(client: TestClient) -> None:
+    """Every phase (examples, coverage, fuzzing, stateful) and every check, in process."""
+    admin = token(client, "admin")["Authorization"].removeprefix("Bearer ")
+    scored_call_with_pii(client, "A1")  # so that stateful links can reach a transcribed call
+    config = SchemathesisConfig.from_str(SCHEMATHESIS_CONFIG.format(token=admin))
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", client.app, config=config, headers={"Authorization": f"Bearer {admin}"}
+    )
+    failures: list[str] = []
+    finished = None
+    with _HealthyWorker(client):
+        for event in from_schema(schema).execute():
+            if isinstance(event, events.ScenarioFinished) and event.status == Status.FAILURE:
+                for nodes in event.recorder.checks.values():
+                    failures += [
+                        f"{event.label}: {node.name}: {info.failure}\n{info.code_sample}"
+                        for node in nodes
+                        if (info := node.failure_info) is not None and node.status == Status.FAILURE
+                    ]
+            elif isinstance(event, events.NonFatalError | events.FatalError):
+                failures.append(f"error: {event!r}")
+            elif isinstance(event, events.EngineFinished):
+                finished = event
+    assert finished is not None and finished.stop_reason == "completed"
+    assert not failures, "\n".join(dict.fromkeys(failures))
+
+
+# -- nothing read before it is allowed -------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(sqlite_settings: Settings) -> Iterator[tuple[int, Settings]]:
+    """The real server on a loopback port: what a client that can reach the port talks to."""
+    limited = sqlite_settings.model_copy(update={"max_upload_mb": 2})
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(limited), host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield port, limited
+    server.should_exit = True
+    thread.join(10)
+
+
+def _send_until_refused(port: int, head: bytes, total: int, chunk: bytes = b"\0" * 65536) -> tuple[str, int]:
+    """Send `head`, then `chunk`s until the server answers or `total` bytes went; returns the
+    whole answer and how many body bytes the server took before it."""
+    sent = 0
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.settimeout(0.05)
+        connection.sendall(head)
+        while sent < total and not answer:
+            try:
+                sent += connection.send(chunk)
+            except OSError:
+                break
+            try:
+                answer = connection.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+        connection.settimeout(2)
+        while b"}" not in answer:
+            try:
+                more = connection.recv(65536)
+            except OSError:
+                break
+            if not more:
+                break
+            answer += more
+    return answer.decode(errors="replace"), sent
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def test_unauthenticated_50_mb_upload_is_refused_before_its_body(live_server: tuple[int, Settings]) -> None:
+    port, settings = live_server
+    size = 50_000_000
+    head = (
+        f"POST /calls HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n"
+        "Content-Type: multipart/form-data; boundary=x\r\n\r\n"
+    ).encode()
+    answer, sent = _send_until_refused(port, head, size)
+    assert answer.startswith("HTTP/1.1 401"), answer[:200]
+    assert sent < 5_000_000, f"{sent} bytes were taken before the refusal"
+    assert _files_under(settings.resolved_audio_dir) == []
+
+
+def _admin_upload_head(settings: Settings, framing: str) -> bytes:
+    """The request line and headers of an admin's upload, with `framing` (the body's length)."""
+    with TestClient(create_app(settings)) as local:
+        secret = token(local, "admin")["Authorization"]
+    return (
+        f"POST /calls HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {secret}\r\n{framing}\r\n"
+        "Content-Type: multipart/form-data; boundary=x\r\n\r\n"
+    ).encode()
+
+
+def test_chunked_upload_is_cut_off_at_the_limit(live_server: tuple[int, Settings]) -> None:
+    port, settings = live_server
+    head = _admin_upload_head(settings, "Transfer-Encoding: chunked")
+    part = b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.wav"\r\n\r\n'
+    first = f"{len(part):x}\r\n".encode() + part + b"\r\n"
+    chunk = b"10000\r\n" + b"\0" * 65536 + b"\r\n"
+    answer, sent = _send_until_refused(port, head + first, 50_000_000, chunk)
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert "CALLQA_MAX_UPLOAD_MB" in answer
+    assert sent < 12_000_000
+    assert _files_under(settings.resolved_audio_dir) == []
+
+
+def test_declared_oversize_is_413_before_the_body(live_server: tuple[int, Settings]) -> None:
+    port, settings = live_server
+    head = _admin_upload_head(settings, "Content-Length: 50000000")
+    answer, sent = _send_until_refused(port, head, 50_000_000)
+    assert answer.startswith("HTTP/1.1 413") and sent < 5_000_000
+
+
+# -- docs -------------------------------------------------------------------------------------------
+
+
+def test_docs_need_a_token_and_load_nothing_from_the_internet(client: TestClient) -> None:
+    for path in ("/docs", "/openapi.json", "/docs/assets/swagger-ui-bundle.js"):
+        refused = client.get(path)
+        assert refused.status_code == 401, path
+    assert client.get("/docs").headers["www-authenticate"].startswith("Basic")
+    secret = token(client, "trainer")["Authorization"].removeprefix("Bearer ")
+    basic = {"Authorization": "Basic " + base64.b64encode(f"me:{secret}".encode()).decode()}
+    page = client.get("/docs", headers=basic)
+    assert page.status_code == 200
+    assert "https://" not in page.text and "http://" not in page.text
+    assert client.get("/docs/assets/swagger-ui-bundle.js", headers=basic).status_code == 200
+    assert client.get("/openapi.json", headers=basic).json()["paths"]
+    assert client.get("/calls", headers=basic).status_code == 401  # Basic is for the docs pages only
+
+
+# -- re-scores, re-uploads, metadata -----------------------------------------------------------------
+
+
+def test_rescore_with_a_card_of_another_language_is_refused_unless_forced(client: TestClient) -> None:
+    call_id = scored_call_with_pii(client, "A1")
+    admin = token(client, "admin")
+    refused = client.post(f"/calls/{call_id}/rescore?scorecard=generic-zh", headers=admin)
+    assert refused.status_code == 422
+    assert "'zh'" in refused.json()["detail"] and "'en'" in refused.json()["detail"]
+    forced = client.post(f"/calls/{call_id}/rescore?scorecard=generic-zh&force=true", headers=admin)
+    assert forced.status_code == 202
+    assert client.post(f"/calls/{call_id}/rescore?scorecard=generic-en", headers=admin).status_code == 202
+
+
+def test_reupload_with_other_metadata_says_so_and_admin_corrects_it(client: TestClient) -> None:
+    admin = token(client, "admin")
+    first = upload(client, admin, wav_bytes(), agent_id="A1", team="billing").json()
+    again = upload(client, admin, wav_bytes(), agent_id="A2", team="billing", queue="energy-en")
+    assert again.status_code == 200
+    body = again.json()
+    assert body["duplicate"] and body["metadata_ignored"] == ["agent_id", "queue"]
+    assert "PATCH" in body["message"]
+    call_id = first["id"]
+    assert client.get(f"/calls/{call_id}", headers=admin).json()["agent_id"] == "A1"
+
+    supervisor = token(client, "supervisor")
+    change = {"agent_id": "A2", "queue": "energy-en", "comment": "wrong agent in the CRM export"}
+    assert client.patch(f"/calls/{call_id}", json=change, headers=supervisor).status_code == 403
+    corrected = client.patch(f"/calls/{call_id}", json=change, headers=admin)
+    assert corrected.status_code == 200 and corrected.json()["agent_id"] == "A2"
+    assert client.patch(f"/calls/{call_id}", json={"direction": "up"}, headers=admin).status_code == 422
+    history = client.get(f"/calls/{call_id}/history", headers=admin).json()["events"]
+    assert len(history) == 1
+    assert history[0]["before"] == {"agent_id": "A1", "queue": None}
+    assert history[0]["after"] == {"agent_id": "A2", "queue": "energy-en"}
+    assert history[0]["comment"] == "wrong agent in the CRM export" and "admin" in history[0]["actor"]
+    again = upload(client, admin, wav_bytes(), agent_id="A2", queue="energy-en").json()
+    assert again["metadata_ignored"] == []

@@ -1,0 +1,142 @@
+"""Every `celery worker` says it is alive: a row in the shared database, refreshed from a thread.
+
+The main worker process beats, not its pool children: it stays responsive while a child keeps
+every core busy decoding, and it knows every call its children have in hand. The row is
+removed on a clean shutdown; a worker killed outright leaves it to go stale.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from celery.worker import state
+from sqlalchemy import Engine
+
+from store.db import make_engine, session_factory
+from store.heartbeats import HeartbeatRepository
+from workers.settings import Settings
+
+log = structlog.get_logger("callqa.heartbeat")
+
+
+@dataclass(frozen=True)
+class HeartbeatTiming:
+    """How often a worker beats, and how many beats it may miss before it counts as dead.
+
+    5 s costs one small write per worker every 5 s, and a silent worker is noticed within 15 s:
+    well within a load balancer's patience and far shorter than a call takes. Three missed beats,
+    not one, because a busy database or a host under load may delay a beat without anything
+    being wrong.
+    """
+
+    interval_s: float = 5.0
+    missed_beats: int = 3
+    prune_after: timedelta = timedelta(days=1)
+    """Rows older than this (workers killed long ago) are deleted when a worker starts."""
+
+    @property
+    def stale_after(self) -> timedelta:
+        return timedelta(seconds=self.interval_s * self.missed_beats)
+
+
+HEARTBEAT = HeartbeatTiming()
+
+
+class Heartbeat:
+    """Writes one worker's row now and then every interval, until `stop` removes it."""
+
+    def __init__(
+        self,
+        repository: HeartbeatRepository,
+        name: str,
+        queues: Sequence[str],
+        calls_in_hand: Callable[[], list[str]],
+    ) -> None:
+        self.repository = repository
+        self.name = name
+        self.pid = os.getpid()
+        self.queues = list(queues)
+        self.calls_in_hand = calls_in_hand
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="callqa-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        """The first beat is written before this returns, so a worker that says it is ready counts."""
+        self._beat(prune=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(HEARTBEAT.interval_s)
+        try:
+            self.repository.remove(self.name, self.pid)
+        except Exception as error:  # the row goes stale instead
+            log.warning("heartbeat not removed", worker=self.name, error=repr(error))
+
+    def _run(self) -> None:
+        while not self._stopping.wait(HEARTBEAT.interval_s):
+            self._beat()
+
+    def _beat(self, prune: bool = False) -> None:
+        """A failed beat is logged, not raised: the database may answer again at the next one."""
+        try:
+            if prune:
+                self.repository.prune(HEARTBEAT.prune_after)
+            self.repository.beat(self.name, self.pid, self.queues, self.calls_in_hand())
+        except Exception as error:
+            log.warning("heartbeat not written", worker=self.name, error=repr(error))
+
+
+def calls_in_hand() -> list[str]:
+    """Ids of the calls this worker's tasks are about: started or received and waiting for a child."""
+    requests = [*state.active_requests, *state.reserved_requests]
+    return sorted({str(r.args[0]) for r in requests if r.args})
+
+
+_running: tuple[Heartbeat, Engine] | None = None
+
+
+def start_worker_heartbeat(settings: Settings, name: str, queues: Sequence[str]) -> None:
+    """Called in the worker's main process once it consumes (Celery's `worker_ready`)."""
+    global _running
+    engine = make_engine(settings.resolved_database_url)
+    heartbeat = Heartbeat(HeartbeatRepository(session_factory(engine)), name, queues, calls_in_hand)
+    heartbeat.start()
+    _running = (heartbeat, engine)
+    log.info("heartbeat started", worker=name, interval_s=HEARTBEAT.interval_s)
+
+
+def stop_worker_heartbeat() -> None:
+    """Called on a clean shutdown (Celery's `worker_shutdown`): the worker stops counting at once."""
+    global _running
+    if _running is None:
+        return
+    heartbeat, engine = _running
+    _running = None
+    try:
+        heartbeat.stop()
+    finally:
+        engine.dispose()
+
+
+def _after_fork_in_child() -> None:
+    """A pool child forked after the heartbeat started must neither beat nor touch its connections."""
+    global _running
+    if _running is not None:
+        _running[1].dispose(close=False)
+        _running = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def queue_names(consumer: Any) -> list[str]:
+    """The queues a Celery consumer takes tasks from."""
+    return sorted(consumer.app.amqp.queues.consume_from or consumer.app.amqp.queues)
