@@ -13,10 +13,13 @@ from rich.console import Console
 from api.http.schemas import CallSummary
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
 from api.render import call_page, message, results_table, safe, terminal_json
+from runtime.services import Services
+from runtime.settings import get_settings
 from scoring.scorecard import ScorecardError, load_scorecard
 from store.calls import CallFilter
 from store.tables import Call, CallStatus
 from store.tokens import ROLES
+from store.users import UserError
 from workers.dispatch import Dispatcher
 from workers.embedded import Embedded, WorkersDied
 from workers.intake import retry as retry_call
@@ -24,8 +27,6 @@ from workers.intake import submit_file
 from workers.logs import configure_logging
 from workers.pipeline import LanguageMismatch, card_for_rescore
 from workers.pipeline import analyse_stage as rescore_call
-from workers.services import Services
-from workers.settings import get_settings
 
 app = typer.Typer(
     help="callqa: automated QA for call-centre recordings.",
@@ -34,6 +35,8 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+user_app = typer.Typer(help="People who sign in to the web workspace (/ui).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 scorecard_app = typer.Typer(help="Scorecards: validate, list, add.", no_args_is_help=True)
 app.add_typer(scorecard_app, name="scorecard")
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -118,20 +121,18 @@ def show(
     """Print a call: transcript with speakers and times, findings and score."""
     services = Services(get_settings())
     found = _resolve(services, call)
-    transcript = services.calls.transcript(found.id)
-    analysis = services.calls.analysis(found.id)
+    transcript = services.results.transcript(found.id)
+    stored = services.results.analysis(found.id)
     if json_out:
         document = {
             "call": CallSummary.of(found).model_dump(mode="json"),
-            "transcript": transcript.data if transcript else None,
-            "analysis": analysis.data if analysis else None,
-            "routing": analysis.routing if analysis else None,
+            "transcript": transcript.model_dump(mode="json") if transcript else None,
+            "analysis": stored.analysis.model_dump(mode="json") if stored else None,
+            "routing": stored.routing.model_dump(mode="json") if stored else None,
         }
         print(terminal_json(document))
         return
-    console.print(
-        call_page(found, transcript.data if transcript else None, analysis.data if analysis else None)
-    )
+    console.print(call_page(found, transcript, stored.analysis if stored else None))
 
 
 @app.command()
@@ -320,6 +321,50 @@ def token_revoke(
         errors.print(f"no active token {token_id}")
         raise typer.Exit(1)
     console.print(f"token {token_id} revoked")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="the user name (lower case letters, digits, . _ -)")],
+    role: Annotated[str, typer.Option(help=f"one of: {', '.join(ROLES)}")],
+    agent_id: Annotated[str | None, typer.Option(help="for role agent: whose calls they see")] = None,
+    team: Annotated[str | None, typer.Option(help="the user's team")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from the first line of stdin")
+    ] = False,
+) -> None:
+    """Add a user; the password is asked for (or read from stdin), never given as an argument,
+    where it would show in the shell history and the process list."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = Services(get_settings()).users.add(name, password, role, agent_id, team)
+    except UserError as error:
+        errors.print(message("error:", "red", error))
+        raise typer.Exit(2) from error
+    console.print(safe(f"user {user.name} ({user.role}) added"))
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List users (never their password hashes)."""
+    for user in Services(get_settings()).users.all():
+        state = f"disabled {user.disabled_at:%Y-%m-%d}" if user.disabled_at else "active"
+        fields = (user.name, user.role, user.agent_id or "-", user.team or "-", state)
+        console.print(safe("\t".join(fields)))
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="the user name")]) -> None:
+    """Disable a user at once: their open sessions end with their next request."""
+    try:
+        Services(get_settings()).users.disable(name)
+    except UserError as error:
+        errors.print(message("error:", "red", error))
+        raise typer.Exit(1) from error
+    console.print(safe(f"user {name} disabled"))
 
 
 def _collect(paths: list[Path]) -> tuple[list[Path], list[str]]:

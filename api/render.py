@@ -14,8 +14,12 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from scoring.pii import Redaction
-from store.tables import Call
+from asr.transcript import Transcript
+from scoring.escalation import Escalation
+from scoring.results import Analysis, ConversationStats, ItemResult, Verdict
+from scoring.routing import RoutingQueue
+from scoring.sentiment import SentimentSummary
+from store.tables import Call, CallStatus
 
 # C0 controls but newline and tab, DEL, C1 controls, and the bidi embeddings, overrides and isolates.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -74,9 +78,9 @@ def results_table(calls: list[Call], notes: dict[str, str] | None = None) -> Tab
 
 
 def top_reasons(call: Call, limit: int = 2) -> str:
-    if call.status == "failed":
+    if call.status == CallStatus.FAILED:
         return call.failure_reason or "failed"
-    if call.status != "scored":
+    if call.status != CallStatus.SCORED:
         return call.status
     reasons = call.routing_reasons or []
     more = f" (+{len(reasons) - limit} more)" if len(reasons) > limit else ""
@@ -84,18 +88,19 @@ def top_reasons(call: Call, limit: int = 2) -> str:
 
 
 def _verdict(call: Call) -> Text:
-    if call.status == "failed":
+    if call.status == CallStatus.FAILED:
         return Text("ERROR", style="bold red")
     if call.verdict is None:
         return Text(call.status, style="dim")
-    return Text(call.verdict.upper(), style="bold red" if call.verdict == "fail" else "green")
+    return Text(call.verdict.upper(), style="bold red" if call.verdict == Verdict.FAIL else "green")
 
 
 def _routing(call: Call) -> str:
-    return {"review": "review", "auto_pass": "auto-pass"}.get(call.routing_queue or "", "-")
+    names = {RoutingQueue.REVIEW: "review", RoutingQueue.AUTO_PASS: "auto-pass"}
+    return names.get(RoutingQueue(call.routing_queue), "-") if call.routing_queue else "-"
 
 
-def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str, Any] | None) -> Group:
+def call_page(call: Call, transcript: Transcript | None, analysis: Analysis | None) -> Group:
     header = Table.grid(padding=(0, 2))
     for label, value in (
         ("call", call.id),
@@ -119,96 +124,89 @@ def call_page(call: Call, transcript: dict[str, Any] | None, analysis: dict[str,
         header.add_row(Text(label, style="bold"), safe(value))
     parts: list[Any] = [header]
     if transcript is not None:
-        lines = Table(
-            title=safe(f"Transcript ({transcript.get('layout')}, {transcript.get('model')})"), expand=True
-        )
+        lines = Table(title=safe(f"Transcript ({transcript.layout}, {transcript.model})"), expand=True)
         lines.add_column("time", no_wrap=True)
         lines.add_column("speaker", no_wrap=True)
         lines.add_column("text", ratio=1)
-        for segment in transcript.get("segments", []):
+        for segment in transcript.segments:
             lines.add_row(
-                f"{_clock(segment['start'])}-{_clock(segment['end'])}",
-                segment["speaker"],
-                safe(segment["text"]),
+                f"{_clock(segment.start)}-{_clock(segment.end)}", segment.speaker, safe(segment.text)
             )
         parts.append(lines)
     if analysis is not None:
-        items = Table(
-            title=safe(
-                f"Scorecard {analysis['score']['scorecard_id']} v{analysis['score']['scorecard_version']}"
-            ),
-            expand=True,
-        )
-        for column in ("section", "item", "result", "points", "evidence"):
-            items.add_column(column, ratio=3 if column == "evidence" else None)
-        for item in analysis["score"]["items"]:
-            items.add_row(
-                safe(item["section"]),
-                safe(item["label"] + (" *" if item["critical"] else "")),
-                item["status"].upper(),
-                f"{item['points']:g}/{item['max_points']:g}",
-                safe(_evidence(item)),
-            )
-        parts.append(items)
-        if analysis.get("stats"):
-            parts.append(Text(_stats_line(analysis["stats"])))
-        if analysis.get("sentiment"):
-            parts.append(safe(_sentiment_line(analysis["sentiment"], analysis.get("escalation") or {})))
-        if analysis.get("redaction"):
-            found = Redaction.model_validate(analysis["redaction"]).counts()
-            masked = ", ".join(f"{n} {kind}" for kind, n in sorted(found.items())) or "none found"
-            parts.append(Text(f"personal data (masked for agents and trainers): {masked}"))
-        findings = [f for f in analysis["findings"] if f["kind"] in ("silence", "overtalk", "hold")]
-        if findings:
-            timing = Table(title="Silences, hold and overtalk", expand=True)
-            timing.add_column("time", no_wrap=True)
-            timing.add_column("finding")
-            for f in findings:
-                timing.add_row(
-                    f"{_clock(f['start'])}-{_clock(f['end'])}", safe(f"{f['kind']}: {f['detail']}")
-                )
-            parts.append(timing)
+        parts.extend(_analysis_parts(analysis))
     return Group(*parts)
 
 
-def _stats_line(stats: dict[str, Any]) -> str:
+def _analysis_parts(analysis: Analysis) -> list[Any]:
+    score = analysis.score
+    items = Table(title=safe(f"Scorecard {score.scorecard_id} v{score.scorecard_version}"), expand=True)
+    for column in ("section", "item", "result", "points", "evidence"):
+        items.add_column(column, ratio=3 if column == "evidence" else None)
+    for item in score.items:
+        items.add_row(
+            safe(item.section),
+            safe(item.label + (" *" if item.critical else "")),
+            item.status.upper(),
+            f"{item.points:g}/{item.max_points:g}",
+            safe(_evidence(item)),
+        )
+    parts: list[Any] = [items]
+    if analysis.stats:
+        parts.append(Text(_stats_line(analysis.stats)))
+    if analysis.sentiment:
+        parts.append(safe(_sentiment_line(analysis.sentiment, analysis.escalation)))
+    if analysis.redaction:
+        found = analysis.redaction.counts()
+        masked = ", ".join(f"{n} {kind}" for kind, n in sorted(found.items())) or "none found"
+        parts.append(Text(f"personal data (masked for agents and trainers): {masked}"))
+    findings = [f for f in analysis.findings if f.kind in ("silence", "overtalk", "hold")]
+    if findings:
+        timing = Table(title="Silences, hold and overtalk", expand=True)
+        timing.add_column("time", no_wrap=True)
+        timing.add_column("finding")
+        for f in findings:
+            timing.add_row(f"{_clock(f.start)}-{_clock(f.end)}", safe(f"{f.kind}: {f.detail}"))
+        parts.append(timing)
+    return parts
+
+
+def _stats_line(stats: ConversationStats) -> str:
     parts = []
-    if stats.get("agent_talk_ratio") is not None:
-        parts.append(f"talk: agent {stats['agent_talk_ratio']:.0%}")
-    rates = ", ".join(f"{k} {v:.0f} {stats['rate_unit']}" for k, v in stats["speaking_rate"].items())
+    if stats.agent_talk_ratio is not None:
+        parts.append(f"talk: agent {stats.agent_talk_ratio:.0%}")
+    rates = ", ".join(f"{k} {v:.0f} {stats.rate_unit}" for k, v in stats.speaking_rate.items())
     parts.append(f"rate: {rates or '-'}")
-    if stats.get("mean_response_latency_s") is not None:
-        parts.append(f"response latency: {stats['mean_response_latency_s']:.1f} s")
-    monologue = stats.get("longest_monologue")
+    if stats.mean_response_latency_s is not None:
+        parts.append(f"response latency: {stats.mean_response_latency_s:.1f} s")
+    monologue = stats.longest_monologue
     if monologue:
-        parts.append(f"longest monologue: {monologue['speaker']} {monologue['seconds']:.0f} s")
+        parts.append(f"longest monologue: {monologue.speaker} {monologue.seconds:.0f} s")
     parts.append(
-        f"overtalk {stats['overtalk_seconds']:.1f} s, silence {stats['silence_seconds']:.0f} s, "
-        f"hold {stats['hold_seconds']:.0f} s"
+        f"overtalk {stats.overtalk_seconds:.1f} s, silence {stats.silence_seconds:.0f} s, "
+        f"hold {stats.hold_seconds:.0f} s"
     )
     return " | ".join(parts)
 
 
-def _sentiment_line(sentiment: dict[str, Any], escalation: dict[str, Any]) -> str:
+def _sentiment_line(sentiment: SentimentSummary, escalation: Escalation | None) -> str:
     parts = [
-        f"customer: overall {sentiment.get('customer_overall') or '-'}, "
-        f"end {sentiment.get('customer_end') or '-'} ({sentiment.get('trajectory') or '-'})"
+        f"customer: overall {sentiment.customer_overall or '-'}, "
+        f"end {sentiment.customer_end or '-'} ({sentiment.trajectory or '-'})"
     ]
-    cues = escalation.get("cues") or []
+    cues = escalation.cues if escalation else []
     if cues:
-        parts.append("cues: " + "; ".join(f'{_clock(c["start"])} {c["label"]} "{c["quote"]}"' for c in cues))
+        parts.append("cues: " + "; ".join(f'{_clock(c.start)} {c.label} "{c.quote}"' for c in cues))
     return " | ".join(parts)
 
 
-def _evidence(item: dict[str, Any]) -> str:
+def _evidence(item: ItemResult) -> str:
     pieces = [
-        f'{_clock(e["start"])} {e.get("speaker") or ""} "{e["quote"]}" ({e["confidence"]:.2f})'.replace(
-            "  ", " "
-        )
-        for e in item["evidence"]
-        if e.get("quote")
+        f'{_clock(e.start)} {e.speaker or ""} "{e.quote}" ({e.confidence:.2f})'.replace("  ", " ")
+        for e in item.evidence
+        if e.quote
     ]
-    return "; ".join(pieces) or item.get("reason") or ""
+    return "; ".join(pieces) or item.reason
 
 
 def _clock(seconds: float) -> str:

@@ -1,14 +1,18 @@
 """The data contract between ASR and everything downstream.
 
 Scoring, storage and evaluation read these types and nothing else from `asr`, so the
-transcript can be stored as JSON, re-scored years later and produced by another engine.
+transcript can be stored as JSON, re-scored years later and produced by another engine. For the
+years part it carries a `schema_version`: older rows are upgraded as they are read.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+TRANSCRIPT_SCHEMA_VERSION = 2
+"""1: rows written before the field existed. 2: `schema_version` added; nothing else changed."""
 
 Speaker = Literal["agent", "customer", "unknown"]
 Layout = Literal["agent_left", "agent_right", "mono"]
@@ -74,6 +78,10 @@ class HoldSpan(BaseModel):
 
 
 class Transcript(BaseModel):
+    schema_version: int = Field(
+        default=TRANSCRIPT_SCHEMA_VERSION,
+        description="the version of this document's fields; older are upgraded",
+    )
     language: str
     language_probability: float = 1.0
     duration_s: float
@@ -91,8 +99,27 @@ class Transcript(BaseModel):
         default_factory=list, description="how roles were decided, what the guards dropped, audio warnings"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        return upgrade_transcript(data) if isinstance(data, dict) else data
+
     def by_speaker(self, speaker: Speaker) -> list[Segment]:
         return [s for s in self.segments if s.speaker == speaker]
 
     def text_of(self, speaker: Speaker) -> str:
         return " ".join(s.text.strip() for s in self.by_speaker(speaker))
+
+
+def upgrade_transcript(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored transcript document brought to TRANSCRIPT_SCHEMA_VERSION (1 to 2: only the version)."""
+    return upgraded(data, TRANSCRIPT_SCHEMA_VERSION, "transcript")
+
+
+def upgraded(data: dict[str, Any], current: int, what: str) -> dict[str, Any]:
+    """`data` marked as `current`, rows without a version being version 1. A document from a newer
+    callqa is refused rather than half-read: its fields may mean something this version does not know."""
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int) or not 1 <= version <= current:
+        raise ValueError(f"{what} schema_version {version!r}: this callqa reads versions 1 to {current}")
+    return {**data, "schema_version": current}

@@ -28,10 +28,11 @@ from faster_whisper import WhisperModel, decode_audio
 from asr.decode import decode
 from asr.transcriber import Transcriber
 from eval.corpus import CorpusCall, load_corpus
+from runtime.settings import Settings
 from store.metadata import CallMetadata
+from store.tables import CallStatus
 from workers.embedded import Embedded
 from workers.intake import submit_file
-from workers.settings import Settings
 
 
 def bare(calls: list[CorpusCall], settings: Settings, warmup: list[tuple[Path, str]]) -> float:
@@ -108,7 +109,11 @@ def pipeline(calls: list[CorpusCall], settings: Settings, warmup: list[tuple[Pat
             ]
             embedded.wait(ids)
             elapsed = time.perf_counter() - started
-            failed = [c.filename for c in map(embedded.services.calls.get, ids) if c and c.status != "scored"]
+            failed = [
+                c.filename
+                for c in map(embedded.services.calls.get, ids)
+                if c and c.status != CallStatus.SCORED
+            ]
             if failed:
                 raise SystemExit(f"pipeline failed on: {', '.join(failed)}")
             return elapsed

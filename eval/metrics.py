@@ -13,6 +13,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from eval.normalise import tokens
+from scoring.results import Verdict
 
 BINARY_MISSING_LABELS = ("greeting", "disclosure", "verification", "closing")
 FAIL_CODES = (
@@ -244,7 +245,7 @@ def _verdict(truths: dict[str, dict[str, Any]], preds: dict[str, dict[str, Any]]
     reasons = Counts()
     for call_id, truth in truths.items():
         predicted = preds[call_id].get("qa_verdict")
-        fail.add(truth["qa_verdict"] == "fail", predicted == "fail")
+        fail.add(truth["qa_verdict"] == Verdict.FAIL, predicted == Verdict.FAIL)
         true_codes = set(truth["fail_reasons"])
         pred_codes = set(preds[call_id].get("fail_reasons", []))
         reasons.tp += len(true_codes & pred_codes)

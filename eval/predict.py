@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from asr.transcript import Transcript
 from scoring.conversation import overtalk, silences
-from scoring.results import Analysis
+from scoring.results import Analysis, ItemStatus
 
 DEV_LABELS = Path(__file__).parent / "dev-labels.yaml"
 SCORECARD_DIR = Path(__file__).parent / "scorecards"
@@ -32,9 +32,9 @@ def prediction(call_id: str, transcript: Transcript, analysis: Analysis, mapping
     labels: dict[str, Any] = {}
     for label, item_id in mapping.labels.items():
         item = items.get(item_id)
-        if item is not None and item.status in ("pass", "fail"):
-            labels[label] = item.status == "pass"
-        elif item is not None and item.status == "na":
+        if item is not None and item.status in (ItemStatus.PASS, ItemStatus.FAIL):
+            labels[label] = item.status == ItemStatus.PASS
+        elif item is not None and item.status == ItemStatus.NA:
             labels[label] = bool(item.evidence)  # not required here, but was it done?
     forbidden = items.get(mapping.forbidden_phrases)
     labels["forbidden_phrases"] = sorted(
@@ -64,7 +64,7 @@ def prediction(call_id: str, transcript: Transcript, analysis: Analysis, mapping
         "fail_reasons": [
             code
             for item_id, code in mapping.fail_reasons.items()
-            if item_id in items and items[item_id].status == "fail"
+            if item_id in items and items[item_id].status == ItemStatus.FAIL
         ],
     }
 

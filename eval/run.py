@@ -15,18 +15,16 @@ from typing import Any
 
 from rich.console import Console
 
-from asr.transcript import Transcript
 from eval.corpus import Corpus, load_corpus
 from eval.metrics import score_by_language, score_corpus
 from eval.predict import SCORECARD_DIR, LabelMap, load_label_map, prediction, reference_transcript
+from runtime.settings import Settings
 from scoring.catalog import ScorecardCatalog
 from scoring.evaluate import analyse
-from scoring.results import Analysis
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from workers.embedded import Embedded
 from workers.intake import submit_file
-from workers.settings import Settings
 
 
 def run_evaluation(
@@ -100,19 +98,14 @@ def _audio_predictions(
             metadata = CallMetadata(external_id=call.id, language=call.language)
             ids[call.id] = submit_file(embedded.services, embedded.dispatcher, call.audio, metadata).call.id
         embedded.wait_with_progress(ids.values(), "evaluating", console)
-        repo = embedded.services.calls
+        results = embedded.services.results
         for corpus_id, call_id in ids.items():
-            stored = repo.get(call_id)
-            transcript, analysis = repo.transcript(call_id), repo.analysis(call_id)
+            stored = embedded.services.calls.get(call_id)
+            transcript, analysis = results.transcript(call_id), results.analysis(call_id)
             if stored is None or stored.status != CallStatus.SCORED or transcript is None or analysis is None:
                 failed.append(corpus_id)
                 continue
-            predictions[corpus_id] = prediction(
-                corpus_id,
-                Transcript.model_validate(transcript.data),
-                Analysis.model_validate(analysis.data),
-                mapping,
-            )
+            predictions[corpus_id] = prediction(corpus_id, transcript, analysis.analysis, mapping)
     return predictions, failed
 
 

@@ -17,7 +17,7 @@ from scoring.escalation import Escalation, detect
 from scoring.matching import said
 from scoring.phrases import PhraseHit, find_phrases
 from scoring.pii import redact_transcript
-from scoring.results import Analysis, Finding, ItemResult, ItemStatus, Score
+from scoring.results import Analysis, Finding, ItemResult, ItemStatus, Score, Verdict
 from scoring.scorecard import (
     AnyItem,
     Condition,
@@ -121,16 +121,16 @@ def conversation_findings(transcript: Transcript, min_silence_s: float = 3.0) ->
 
 
 def score(card: Scorecard, results: list[ItemResult]) -> Score:
-    decided = [r for r in results if r.status in ("pass", "fail")]
+    decided = [r for r in results if r.status in (ItemStatus.PASS, ItemStatus.FAIL)]
     maximum = sum(r.max_points for r in decided)
     total = round(100.0 * sum(r.points for r in decided) / maximum, 1) if maximum > 0 else None
-    critical_failed = any(r.critical and r.status == "fail" for r in results)
+    critical_failed = any(r.critical and r.status == ItemStatus.FAIL for r in results)
     below_mark = total is not None and total < card.pass_mark
     return Score(
         scorecard_id=card.id,
         scorecard_version=card.version,
         total=total,
-        verdict="fail" if critical_failed or below_mark else "pass",
+        verdict=Verdict.FAIL if critical_failed or below_mark else Verdict.PASS,
         pass_mark=card.pass_mark,
         review_margin=card.review_margin,
         items=results,
@@ -166,7 +166,7 @@ def _decide(
     if isinstance(item, DeadAirItem):
         status, reason, evidence = _dead_air(transcript, item)
     elif not _has_speech(transcript, item.speaker):
-        status, reason, evidence = "undecidable", f"no {item.speaker} speech was transcribed", []
+        status, reason, evidence = ItemStatus.UNDECIDABLE, f"no {item.speaker} speech was transcribed", []
     elif isinstance(item, ScriptStepsItem):
         status, reason, evidence, done = _script_steps(transcript, item, rivals)
         partial = item.weight * done / len(item.steps) if item.partial_credit else 0.0
@@ -176,21 +176,22 @@ def _decide(
         if isinstance(item, PhrasePresentItem):
             status, reason, evidence = _phrase_present(transcript, item, rivals)
             problem = audio_problem(transcript, item.speaker)
-            if status == "fail" and problem:
-                status, reason = "undecidable", f"{reason}, but {problem}"
+            if status == ItemStatus.FAIL and problem:
+                status, reason = ItemStatus.UNDECIDABLE, f"{reason}, but {problem}"
         else:
             status, reason, evidence = _phrase_absent(transcript, item)
         reason = "; ".join(r for r in (reason, unresolved) if r)
-    if item.applies_if is not None and not _applies(transcript, item.applies_if, rivals, feeling):
-        condition = item.applies_if.description or "its condition was not heard"
-        status, reason = "na", f"not applicable: {condition}"
+    why_na = _not_applicable(transcript, item.applies_if, rivals, feeling) if item.applies_if else None
+    if why_na is not None:
+        status, reason = ItemStatus.NA, f"not applicable: {why_na}"
+    earned = {ItemStatus.PASS: item.weight, ItemStatus.FAIL: round(partial, 2)}.get(status, 0.0)
     return ItemResult(
         item_id=item.id,
         label=item.label,
         section=section.name,
         status=status,
-        points=item.weight if status == "pass" else (round(partial, 2) if status == "fail" else 0.0),
-        max_points=0.0 if status == "na" else item.weight,
+        points=earned,
+        max_points=0.0 if status == ItemStatus.NA else item.weight,
         critical=item.critical,
         reason=reason,
         evidence=evidence,
@@ -244,32 +245,43 @@ def _script_steps(
         bound = first.end - 0.01
     done = len(item.steps) - len(missing) - len(misplaced)
     if not missing and not misplaced:
-        return "pass", f"all {len(item.steps)} steps" + (" in order" if item.ordered else ""), evidence, done
+        in_order = " in order" if item.ordered else ""
+        return ItemStatus.PASS, f"all {len(item.steps)} steps{in_order}", evidence, done
     problems = [f"missing: {', '.join(missing)}"] if missing else []
     problems += [f"out of order: {', '.join(misplaced)}"] if misplaced else []
-    return "fail", f"{done} of {len(item.steps)} steps; " + "; ".join(problems), evidence, done
+    return ItemStatus.FAIL, f"{done} of {len(item.steps)} steps; " + "; ".join(problems), evidence, done
 
 
-def _applies(
+def _not_applicable(
     transcript: Transcript, condition: Condition, rivals: list[str], feeling: SentimentSummary
-) -> bool:
+) -> str | None:
+    """Why the item does not apply, in words that follow "not applicable: " (the card's own
+    `na_reason` if it has one, else what was not met); None when it applies."""
+    unmet = _unmet(transcript, condition, rivals, feeling)
+    return None if unmet is None else condition.na_reason or unmet
+
+
+def _unmet(
+    transcript: Transcript, condition: Condition, rivals: list[str], feeling: SentimentSummary
+) -> str | None:
     moods = condition.customer_sentiment_end
     if moods and feeling.customer_end not in moods:
-        return False
+        return f"the customer did not end the call in a {' or '.join(moods)} mood"
     felt = condition.customer_sentiment_any
     if felt and not any(t.speaker == "customer" and t.label in felt for t in feeling.turns):
-        return False
-    return not condition.phrases or bool(
-        said(
-            transcript,
-            condition.phrases,
-            condition.speaker,
-            Window(),
-            condition.min_similarity,
-            condition.semantic,
-            rivals,
-        )
-    )
+        return f"the customer never sounded {' or '.join(felt)}"
+    if condition.phrases and not said(
+        transcript,
+        condition.phrases,
+        condition.speaker,
+        Window(),
+        condition.min_similarity,
+        condition.semantic,
+        rivals,
+    ):
+        who = "nobody" if condition.speaker == "any" else f"the {condition.speaker}"
+        return f"{who} said none of the phrases that make it apply"
+    return None
 
 
 def audio_problem(transcript: Transcript, speaker: str) -> str:
@@ -309,14 +321,14 @@ def _phrase_present(
         if unsure:
             best = max(unsure, key=lambda h: h.similarity)
             return (
-                "undecidable",
+                ItemStatus.UNDECIDABLE,
                 f'possibly said at {best.start:.1f} s: "{best.quote}" matches "{best.phrase}" '
                 f"{best.similarity:.0f}% on words the ASR was unsure of",
                 [_hit_finding(item.id, "possible_phrase", best)],
             )
-        return "fail", f"not said by the {item.speaker}{_window_text(item.window)}", []
+        return ItemStatus.FAIL, f"not said by the {item.speaker}{_window_text(item.window)}", []
     best = max(hits, key=lambda h: (h.attributed, h.similarity, -h.start))
-    return "pass", f"said at {best.start:.1f} s", [_hit_finding(item.id, "phrase", best)]
+    return ItemStatus.PASS, f"said at {best.start:.1f} s", [_hit_finding(item.id, "phrase", best)]
 
 
 def _phrase_absent(transcript: Transcript, item: PhraseAbsentItem) -> tuple[ItemStatus, str, list[Finding]]:
@@ -324,10 +336,10 @@ def _phrase_absent(transcript: Transcript, item: PhraseAbsentItem) -> tuple[Item
     evidence = [_hit_finding(item.id, "forbidden_phrase", h) for h in hits]
     if any(h.attributed for h in hits):
         said = sorted({h.phrase for h in hits if h.attributed})
-        return "fail", "said: " + "; ".join(f'"{p}"' for p in said), evidence
+        return ItemStatus.FAIL, "said: " + "; ".join(f'"{p}"' for p in said), evidence
     if hits:
-        return "undecidable", "heard in a mono recording where the speaker is not known", evidence
-    return "pass", "", []
+        return ItemStatus.UNDECIDABLE, "heard in a mono recording where the speaker is not known", evidence
+    return ItemStatus.PASS, "", []
 
 
 def _dead_air(transcript: Transcript, item: DeadAirItem) -> tuple[ItemStatus, str, list[Finding]]:
@@ -357,8 +369,12 @@ def _dead_air(transcript: Transcript, item: DeadAirItem) -> tuple[ItemStatus, st
         if announced is None and (worst is None or gap.duration > worst.duration):
             worst = gap
     if worst is not None:
-        return "fail", f"{worst.duration:.0f} s of unannounced dead air at {worst.start:.0f} s", evidence
-    return "pass", "", evidence
+        return (
+            ItemStatus.FAIL,
+            f"{worst.duration:.0f} s of unannounced dead air at {worst.start:.0f} s",
+            evidence,
+        )
+    return ItemStatus.PASS, "", evidence
 
 
 def _announcement(transcript: Transcript, gap: Silence, item: DeadAirItem) -> PhraseHit | None:

@@ -11,7 +11,7 @@ it is exactly what an identity check asks for. Written phone numbers are found b
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Literal
 
 import phonenumbers
 from pydantic import BaseModel
@@ -73,9 +73,11 @@ def redact_transcript(transcript: Transcript, region: str | None = None) -> Reda
     return Redaction(segments=out)
 
 
-def redacted_view(transcript: Transcript, redaction: Redaction) -> Transcript:
-    """The transcript as people without access to personal data see it. Word timings of a masked
-    segment are dropped with its text: the words are where the digits are."""
+def redacted_view(transcript: Transcript, redaction: Redaction | None = None) -> Transcript:
+    """The transcript as people without access to personal data see it, masked by the redaction
+    stored with its analysis (found now when there is none yet). Word timings of a masked segment
+    are dropped with its text: the words are where the digits are."""
+    redaction = redaction if redaction is not None else redact_transcript(transcript)
     segments = list(transcript.segments)
     for masked in redaction.segments:
         if masked.index < len(segments):
@@ -83,13 +85,6 @@ def redacted_view(transcript: Transcript, redaction: Redaction) -> Transcript:
                 update={"text": masked.text, "words": []}
             )
     return transcript.model_copy(update={"segments": segments})
-
-
-def redacted_transcript_data(data: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
-    """`redacted_view` on a stored transcript document, with its stored redaction if it has one."""
-    transcript = Transcript.model_validate(data)
-    redaction = Redaction.model_validate(stored) if stored is not None else redact_transcript(transcript)
-    return redacted_view(transcript, redaction).model_dump(mode="json")
 
 
 def find_pii(text: str, phone_region: str = "US") -> list[PiiSpan]:

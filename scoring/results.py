@@ -1,23 +1,48 @@
-"""What scoring produces: findings with evidence, per-item results and the call's score."""
+"""What scoring produces: findings with evidence, per-item results and the call's score.
+
+`Analysis` is stored as JSON and read back for years (re-scores, reviews, corrections that point
+at a finding by its id), so it carries a `schema_version`; rows written by an earlier version are
+upgraded when they are read (`upgrade_analysis`), never left for callers to guess at.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import hashlib
+from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from asr.transcript import Speaker
+from asr.transcript import Speaker, upgraded
 from scoring.escalation import Escalation
 from scoring.pii import Redaction
 from scoring.sentiment import SentimentSummary
 
-ItemStatus = Literal["pass", "fail", "na", "undecidable"]
-Verdict = Literal["pass", "fail"]
+ANALYSIS_SCHEMA_VERSION = 2
+"""1: rows written before the field existed (findings without ids).
+2: `schema_version`, and every finding has a stable `id`."""
+
+
+class ItemStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NA = "na"
+    UNDECIDABLE = "undecidable"
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
 
 
 class Finding(BaseModel):
     """One observation, always with where it happened and what was said: evidence or nothing."""
 
+    id: str = Field(
+        default="",
+        description="stable within the call: the same transcript analysed again gives the same ids "
+        "(a hash of kind, item, speaker, times and quote), so corrections can point at a finding",
+    )
     kind: str
     item_id: str | None = None
     speaker: Speaker | None = None
@@ -27,6 +52,41 @@ class Finding(BaseModel):
     matched: str = Field(default="", description="the scorecard phrase that matched, in its spelling")
     confidence: float = 1.0
     detail: str = ""
+
+    @model_validator(mode="after")
+    def _identified(self) -> Finding:
+        if not self.id:
+            self.id = finding_id(self)
+        return self
+
+
+def finding_id(finding: Finding) -> str:
+    """12 hex digits of a hash over what makes the finding this finding (not its wording: a masked
+    quote or a reworded detail keep their id). Times are rounded to milliseconds."""
+    key = "|".join(
+        (
+            finding.kind,
+            finding.item_id or "",
+            finding.speaker or "",
+            f"{finding.start:.3f}",
+            f"{finding.end:.3f}",
+            finding.quote,
+        )
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def make_ids_unique(findings: list[Finding]) -> None:
+    """Two findings alike in everything hashed get `-2`, `-3`... in list order. Applied to the call's
+    findings and to each item's evidence alike; evidence of an item is in the same order in both
+    and never collides with a finding of another item, so a finding keeps one id in both places."""
+    seen: set[str] = set()
+    for finding in findings:
+        base, n = finding.id, 1
+        while finding.id in seen:
+            n += 1
+            finding.id = f"{base}-{n}"
+        seen.add(finding.id)
 
 
 class ItemResult(BaseModel):
@@ -52,11 +112,11 @@ class Score(BaseModel):
 
     @property
     def failed_items(self) -> list[ItemResult]:
-        return [i for i in self.items if i.status == "fail"]
+        return [i for i in self.items if i.status == ItemStatus.FAIL]
 
     @property
     def undecidable_items(self) -> list[ItemResult]:
-        return [i for i in self.items if i.status == "undecidable"]
+        return [i for i in self.items if i.status == ItemStatus.UNDECIDABLE]
 
 
 class Monologue(BaseModel):
@@ -84,9 +144,32 @@ class ConversationStats(BaseModel):
 class Analysis(BaseModel):
     """Everything scoring says about a call; stored as one JSON document per (call, scorecard)."""
 
+    schema_version: int = Field(
+        default=ANALYSIS_SCHEMA_VERSION,
+        description="the version of this document's fields; older are upgraded",
+    )
     findings: list[Finding]
     score: Score
     stats: ConversationStats | None = None
     sentiment: SentimentSummary | None = None
     escalation: Escalation | None = None
     redaction: Redaction | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        return upgrade_analysis(data) if isinstance(data, dict) else data
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Analysis:
+        make_ids_unique(self.findings)
+        for item in self.score.items:
+            make_ids_unique(item.evidence)
+        return self
+
+
+def upgrade_analysis(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored analysis document brought to ANALYSIS_SCHEMA_VERSION. Version 1 to 2 only adds the
+    version: findings without an id get theirs from `Finding`'s own validation, which computes it
+    as the analysis would have."""
+    return upgraded(data, ANALYSIS_SCHEMA_VERSION, "analysis")

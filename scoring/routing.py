@@ -13,15 +13,18 @@ threatens to leave. Those go to the recovery queue whatever the agent's score.
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from scoring.escalation import Escalation
-from scoring.results import Score
+from scoring.results import Score, Verdict
 from scoring.sentiment import SentimentSummary
 
-RoutingQueue = Literal["review", "auto_pass"]
+
+class RoutingQueue(StrEnum):
+    REVIEW = "review"
+    AUTO_PASS = "auto_pass"
 
 
 class RoutingDecision(BaseModel):
@@ -49,17 +52,21 @@ def route(
 def _qa_route(call_id: str, score: Score, audit_rate: float) -> RoutingDecision:
     reasons = risk_reasons(score)
     if reasons:
-        priority = 1.0 if score.verdict == "fail" else 0.5
-        return RoutingDecision(queue="review", reasons=reasons, priority=priority, inclusion_probability=1.0)
+        priority = 1.0 if score.verdict == Verdict.FAIL else 0.5
+        return RoutingDecision(
+            queue=RoutingQueue.REVIEW, reasons=reasons, priority=priority, inclusion_probability=1.0
+        )
     if audit_draw(call_id) < audit_rate:
         return RoutingDecision(
-            queue="review",
+            queue=RoutingQueue.REVIEW,
             reasons=[f"random audit sample (rate {audit_rate:.0%})"],
             priority=0.1,
             audit_sample=True,
             inclusion_probability=audit_rate,
         )
-    return RoutingDecision(queue="auto_pass", reasons=[], priority=0.0, inclusion_probability=audit_rate)
+    return RoutingDecision(
+        queue=RoutingQueue.AUTO_PASS, reasons=[], priority=0.0, inclusion_probability=audit_rate
+    )
 
 
 def recovery_reasons(sentiment: SentimentSummary | None, escalation: Escalation | None) -> list[str]:
@@ -84,12 +91,12 @@ def risk_reasons(score: Score) -> list[str]:
     ]
     reasons.extend(f"undecidable: {i.label} ({i.reason})" for i in score.undecidable_items)
     if (
-        score.verdict == "pass"
+        score.verdict == Verdict.PASS
         and score.total is not None
         and score.total < score.pass_mark + score.review_margin
     ):
         reasons.append(f"near the pass mark: {score.total:.0f} < {score.pass_mark + score.review_margin:.0f}")
-    if score.verdict == "fail" and not score.failed_items:
+    if score.verdict == Verdict.FAIL and not score.failed_items:
         reasons.append("below the pass mark")
     return reasons
 

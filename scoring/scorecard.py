@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SpeakerScope = Literal["agent", "customer", "any"]
 
@@ -57,13 +57,27 @@ class Condition(_Strict):
     customer_sentiment_any: list[SentimentLabel] = Field(
         default_factory=list, description="some customer turn has one of these (e.g. [negative]: empathy due)"
     )
-    description: str = ""
+    description: str = Field(default="", description="when the item applies, for the card's readers")
+    na_reason: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=200,
+        description='why the item is N/A, read after "not applicable: " (e.g. no account work found); '
+        "default: the part of the condition that was not met",
+    )
 
     @model_validator(mode="after")
     def _something_to_check(self) -> Condition:
         if not self.phrases and not self.customer_sentiment_end and not self.customer_sentiment_any:
             raise ValueError("a condition needs phrases, customer_sentiment_end or customer_sentiment_any")
         return self
+
+    @field_validator("na_reason")
+    @classmethod
+    def _without_prefix(cls, reason: str | None) -> str | None:
+        if reason is not None and reason.strip().lower().startswith("not applicable"):
+            raise ValueError('leave out "not applicable": it is put in front of the reason')
+        return reason
 
 
 class _Item(_Strict):

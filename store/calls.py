@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +41,16 @@ class CallFilter:
     started_to: datetime | None = None
     limit: int = 100
     offset: int = 0
+
+
+def review_queue_query() -> Select[Call]:
+    """Scored calls routed to review, in routing's order: the highest priority (riskiest) first,
+    then the lowest score, then the longest waiting; the API and the web queue both list this."""
+    return (
+        select(Call)
+        .where(Call.routing_queue == "review", Call.status == CallStatus.SCORED)
+        .order_by(Call.routing_priority.desc(), Call.score_total.asc(), Call.created_at, Call.id)
+    )
 
 
 class CallRepository:
@@ -130,12 +140,10 @@ class CallRepository:
             return list(session.scalars(query).all())
 
     def review_queue(self, limit: int = 100, agent_id: str | None = None) -> list[Call]:
-        query = select(Call).where(Call.routing_queue == "review", Call.status == CallStatus.SCORED)
+        query = review_queue_query()
         if agent_id is not None:
             query = query.where(Call.agent_id == agent_id)
-        query = query.order_by(Call.routing_priority.desc(), Call.score_total.asc(), Call.created_at).limit(
-            limit
-        )
+        query = query.limit(limit)
         with self.sessions() as session:
             return list(session.scalars(query).all())
 
@@ -249,14 +257,19 @@ class CallRepository:
         routing: dict[str, Any],
         summary: dict[str, Any],
     ) -> None:
-        """`summary` fills the call's searchable columns: score_total, verdict, routing_*, recovery*."""
+        """`summary` fills the call's searchable columns: score_total, verdict, routing_*, recovery*.
+
+        Review decisions belong to the analysis they were made on, so a new analysis (a re-score)
+        starts unreviewed: the call's final score is cleared until an inspector decides again.
+        """
+        unreviewed = {"failure_reason": None, "final_score": None, "final_verdict": None, "reviewed_at": None}
         with self.sessions.begin() as session:
             session.execute(update(AnalysisRow).where(AnalysisRow.call_id == call_id).values(current=False))
             session.add(AnalysisRow(call_id=call_id, scorecard_key=scorecard_key, data=data, routing=routing))
             session.execute(
                 update(Call)
                 .where(Call.id == call_id)
-                .values(status=CallStatus.SCORED, failure_reason=None, updated_at=utcnow(), **summary)
+                .values({**unreviewed, **summary, "status": CallStatus.SCORED, "updated_at": utcnow()})
             )
 
     # -- metadata corrections -------------------------------------------------------------------

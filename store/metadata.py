@@ -37,7 +37,10 @@ def iso_datetime_only(value: object) -> object:
 
 IsoDateTime = Annotated[datetime, BeforeValidator(iso_datetime_only)]
 
-_SCHEMA_KEYS = ("type", "format", "$ref", "enum", "maxLength", "minLength")
+NO_NUL = r"^[^\x00]*$"
+"""PostgreSQL text cannot hold a NUL character: a value with one is refused (422), not a crash (500)."""
+
+_SCHEMA_KEYS = ("type", "format", "$ref", "enum", "maxLength", "minLength", "pattern")
 
 
 def blank_allowed(schema: dict[str, Any]) -> None:
@@ -71,13 +74,13 @@ class CallMetadata(BaseModel):
         extra="forbid", str_strip_whitespace=True, json_schema_extra=_blank_allowed_everywhere
     )
 
-    agent_id: str | None = Field(default=None, max_length=100)
-    agent_name: str | None = Field(default=None, max_length=200)
-    team: str | None = Field(default=None, max_length=100)
-    queue: str | None = Field(default=None, max_length=100)
+    agent_id: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
+    agent_name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
+    team: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
+    queue: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
     direction: Direction | None = None
     started_at: IsoDateTime | None = None
-    external_id: str | None = Field(default=None, max_length=200)
+    external_id: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     language: Language | None = Field(
         default=None, description="spoken language when known; otherwise the queue's, else detected"
     )

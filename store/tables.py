@@ -100,6 +100,11 @@ class Call(Base):
     recovery: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     recovery_reasons: Mapped[list[str] | None] = mapped_column(JSON)
 
+    final_score: Mapped[float | None] = mapped_column(Float)
+    """The score after review (the inspector's decisions win); None until an item is reviewed."""
+    final_verdict: Mapped[str | None] = mapped_column(String(10), index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+
 
 class TranscriptRow(Base):
     """One transcript per call; `asr_version` says which engine settings produced it."""
@@ -152,6 +157,7 @@ class CallEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(300))
     action: Mapped[str] = mapped_column(String(40))
+    item_id: Mapped[str | None] = mapped_column(String(100))
     before: Mapped[dict[str, Any]] = mapped_column(JSON)
     after: Mapped[dict[str, Any]] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -173,3 +179,65 @@ class WorkerHeartbeat(Base):
     calls: Mapped[list[str]] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column()
     last_seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ItemReview(Base):
+    """An inspector's decision on one scorecard item of one analysis (pass, fail or N/A, with a
+    comment). Rows are only added: the newest per item counts, the older ones are its history,
+    and corrections for calibration are read from here with who decided and when."""
+
+    __tablename__ = "item_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(100))
+    machine_status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person who signs in to the web workspace. Only an argon2 hash of the password is kept;
+    a disabled user stays (their name is in audit events and claims) but cannot sign in."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    agent_id: Mapped[str | None] = mapped_column(String(100))
+    team: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebSession(Base):
+    """A signed-in browser, held by a user or an API token. The cookie's random id is stored
+    only as its sha256, so a leaked database does not let anyone take over a session."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    csrf_secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ReviewClaim(Base):
+    """Who is reviewing a call in the review queue: one row per claimed call, deleted on release.
+    `holder` is a user name or `token N`; every claim, assignment and release is also a
+    `call_events` row, so the history lives in the audit log and this table is only the now."""
+
+    __tablename__ = "review_claims"
+
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200), index=True)
+    assigned_by: Mapped[str | None] = mapped_column(String(300))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)

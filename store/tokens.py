@@ -35,7 +35,7 @@ class TokenStore:
         """Returns the record and the plaintext token, which is shown once and never stored."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-        if role == "agent" and not agent_id:
+        if role == Role.AGENT and not agent_id:
             raise ValueError("an agent token needs --agent-id: agents see only their own calls")
         plaintext = "cqa_" + secrets.token_urlsafe(32)
         record = ApiToken(name=name, role=role, agent_id=agent_id, token_hash=_hash(plaintext))

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from workers.services import Services
-from workers.settings import Settings
+from runtime.services import Services
+from runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

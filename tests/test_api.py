@@ -11,8 +11,8 @@ import soundfile as sf
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
+from runtime.settings import Settings
 from tests.conftest import tone
-from workers.settings import Settings
 
 
 @pytest.fixture
@@ -146,16 +146,15 @@ def test_unknown_call_is_404(client: TestClient, tmp_path: Path) -> None:
     assert client.get("/calls/does-not-exist", headers=token(client, "admin")).status_code == 404
 
 
-def scored_call_with_pii(client: TestClient, agent_id: str) -> str:
+def scored_call_with_pii(client: TestClient, agent_id: str, freq: float = 523.0) -> str:
     """A call stored with a real transcript and a real analysis, whose customer reads out a card."""
     from scoring.catalog import ScorecardCatalog
     from scoring.evaluate import analyse
     from scoring.routing import route
     from tests.helpers import segment, transcript
-    from workers.pipeline import call_columns
 
     services = client.app.state.services  # type: ignore[attr-defined]
-    response = upload(client, token(client, "admin"), wav_bytes(523.0), agent_id=agent_id)
+    response = upload(client, token(client, "admin"), wav_bytes(freq), agent_id=agent_id)
     call_id = response.json()["id"]
     call = transcript(
         [
@@ -170,14 +169,8 @@ def scored_call_with_pii(client: TestClient, agent_id: str) -> str:
     )
     analysis = analyse(call, ScorecardCatalog.load().get("generic-en"))
     decision = route(call_id, analysis.score, 0.0, analysis.sentiment, analysis.escalation)
-    services.calls.save_transcript(call_id, "test", call.model_dump(mode="json"), "en")
-    services.calls.save_analysis(
-        call_id,
-        "generic-en@2",
-        analysis.model_dump(mode="json"),
-        decision.model_dump(mode="json"),
-        call_columns(analysis, decision),
-    )
+    services.results.save_transcript(call_id, "test", call)
+    services.results.save_analysis(call_id, "generic-en@2", analysis, decision)
     return str(call_id)
 
 
@@ -192,6 +185,9 @@ def test_agents_and_trainers_see_personal_data_masked(client: TestClient) -> Non
         assert customer["words"] == []
         assert all("4111" not in t["text"] for t in body["sentiment"]["turns"])
         assert all("4111" not in f["quote"] for f in body["findings"])
+        assert all("4111" not in c["quote"] for c in body["escalation"]["cues"])
+        assert all("4111" not in e["quote"] for i in body["scorecard"]["items"] for e in i["evidence"])
+        assert [f["id"] for f in body["findings"]] == [f["id"] for f in inspector["findings"]]
     asked = client.get(f"/calls/{call_id}?redacted=true", headers=token(client, "inspector")).json()
     assert "[CARD]" in asked["transcript"]["segments"][1]["text"]
 

@@ -24,11 +24,11 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 
 from api.http.app import create_app
+from runtime.settings import Settings
 from store.db import session_factory
 from store.heartbeats import HeartbeatRepository
 from tests.test_api import scored_call_with_pii, token, upload, wav_bytes
 from workers.logs import configure_logging
-from workers.settings import Settings
 
 
 @pytest.fixture

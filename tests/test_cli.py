@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from runtime.services import Services
+from runtime.settings import Settings
 from store.calls import CallFilter
-from workers.services import Services
-from workers.settings import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

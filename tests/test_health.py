@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from api.http.app import create_app
+from runtime.services import Services
+from runtime.settings import Settings
 from store.db import session_factory
 from store.heartbeats import HeartbeatRepository
 from store.tables import Call, CallStatus, WorkerHeartbeat, utcnow
-from workers.services import Services
-from workers.settings import Settings
 
 
 @pytest.fixture

@@ -8,15 +8,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("asr", "scoring", "models", "store", "workers", "api", "eval")
+PACKAGES = ("asr", "scoring", "models", "review", "store", "runtime", "workers", "api", "eval")
 ALLOWED = {
     "asr": {"models.files"},
     "models": set(),
     "scoring": {"models", "asr.transcript"},
+    "review": {"scoring", "models"},
     "store": set(),
-    "workers": {"asr", "scoring", "models", "store"},
-    "api": {"workers", "store", "scoring", "models", "eval"},
-    "eval": {"asr", "scoring", "models", "workers", "store"},
+    "runtime": {"asr", "scoring", "models", "store"},
+    "workers": {"runtime", "asr", "scoring", "models", "review", "store"},
+    "api": {"runtime", "workers", "store", "scoring", "models", "review", "eval", "asr.transcript"},
+    "eval": {"runtime", "asr", "scoring", "models", "workers", "store"},
 }
 
 

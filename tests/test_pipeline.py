@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from asr.transcript import Transcript
+from runtime.services import Services
+from scoring.results import ItemStatus
+from scoring.routing import RoutingQueue
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
 from workers.intake import retry, submit_file
 from workers.pipeline import analyse_stage, transcribe_stage
-from workers.services import Services
 
 
 class RecordingDispatcher(Dispatcher):
@@ -39,28 +40,30 @@ def test_short_call_is_transcribed_scored_and_routed(services: Services, short_c
 
     call = services.calls.get(submission.call.id)
     assert call is not None and call.status == CallStatus.SCORED, call and call.failure_reason
-    stored = services.calls.transcript(call.id)
-    assert stored is not None
-    transcript = Transcript.model_validate(stored.data)
+    transcript = services.results.transcript(call.id)
+    assert transcript is not None
     assert transcript.layout == "agent_left" and transcript.language == "en"
     agent_text = transcript.text_of("agent").lower()
     assert "recorded for training" in agent_text
     assert all(s.words and s.words[0].start >= s.start - 0.01 for s in transcript.segments)
     assert transcript.segments[0].speaker == "agent" and transcript.segments[0].start < 3.0
 
-    analysis = services.calls.analysis(call.id)
-    assert analysis is not None
-    items = {i["item_id"]: i for i in analysis.data["score"]["items"]}
-    assert items["disclosure"]["status"] == "pass"
-    assert items["disclosure"]["evidence"][0]["speaker"] == "agent"
-    assert items["closing"]["status"] == "fail"  # the excerpt ends before any closing
-    assert call.routing_queue == "review" and call.routing_reasons
+    stored = services.results.analysis(call.id)
+    assert stored is not None
+    analysis = stored.analysis
+    items = {i.item_id: i for i in analysis.score.items}
+    assert items["disclosure"].status == ItemStatus.PASS
+    assert items["disclosure"].evidence[0].speaker == "agent"
+    assert items["disclosure"].evidence[0].id in {f.id for f in analysis.findings}
+    assert items["closing"].status == ItemStatus.FAIL  # the excerpt ends before any closing
+    assert call.routing_queue == RoutingQueue.REVIEW and call.routing_reasons
+    assert stored.routing.queue == RoutingQueue.REVIEW
     # the customer calmly books an installation: a mood, no threat, nobody to call back
-    turns = analysis.data["sentiment"]["turns"]
-    assert {t["speaker"] for t in turns} == {"agent", "customer"}
+    assert analysis.sentiment is not None and analysis.escalation is not None
+    assert {t.speaker for t in analysis.sentiment.turns} == {"agent", "customer"}
     assert call.customer_sentiment in ("neutral", "positive") and not call.recovery
-    assert analysis.data["escalation"]["cues"] == []
-    assert "segments" in analysis.data["redaction"]
+    assert analysis.escalation.cues == []
+    assert analysis.redaction is not None
     assert all(c.speech for c in transcript.channels)  # overtalk is measured on these
 
 
@@ -79,16 +82,15 @@ def test_stages_are_idempotent(services: Services, short_call: Path) -> None:
 
 def test_miswired_queue_is_corrected_with_the_reason(services: Services, short_call: Path) -> None:
     """The queue says the agent is on the right; the greeting and disclosure are on the left."""
-    from workers.settings import QueueSettings
+    from runtime.settings import QueueSettings
 
     services.settings.queues["agent-right"] = QueueSettings(language="en", agent_channel="right")
     call_id = submit_file(
         services, RecordingDispatcher(services), short_call, CallMetadata(queue="agent-right")
     ).call.id
     run_call(services, call_id)
-    stored = services.calls.transcript(call_id)
-    assert stored is not None
-    transcript = Transcript.model_validate(stored.data)
+    transcript = services.results.transcript(call_id)
+    assert transcript is not None
     assert transcript.layout == "agent_left"
     assert transcript.notes[0].startswith("channels swapped")
     assert "recorded for training" in transcript.text_of("agent").lower()

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from api.render import safe, terminal_json
+from runtime.services import Services
+from runtime.settings import Settings
 from scoring.escalation import Escalation, EscalationCue
 from scoring.results import Analysis, Finding, ItemResult, Score
 from scoring.routing import route
@@ -20,9 +22,6 @@ from scoring.sentiment import SentimentSummary
 from store.metadata import CallMetadata
 from tests.helpers import segment, transcript
 from tests.test_cli import callqa
-from workers.pipeline import call_columns
-from workers.services import Services
-from workers.settings import Settings
 
 MARKUP = "[bold red]EVIL[/bold red][link=http://evil]click[/link]"
 CONTROLS = "\x1b[2J\x07\r\b\x9b\u202e\u2066"  # clear screen, bell, CR, backspace, C1 CSI, bidi
@@ -74,13 +73,10 @@ def test_show_prints_a_stored_call_literally(tmp_path: Path, evil_metadata: Call
     heard = transcript(
         [segment("agent", 0.0, 3.0, f"hello {QUOTE} energy"), segment("customer", 3.5, 6.0, "I will switch")]
     )
-    services.calls.save_transcript(call.id, "test", heard.model_dump(mode="json"), "en")
+    services.results.save_transcript(call.id, "test", heard)
     analysis = _analysis()
     decision = route(call.id, analysis.score, 0.0, analysis.sentiment, analysis.escalation)
-    summary = call_columns(analysis, decision)
-    services.calls.save_analysis(
-        call.id, "evil@1", analysis.model_dump(mode="json"), decision.model_dump(mode="json"), summary
-    )
+    services.results.save_analysis(call.id, "evil@1", analysis, decision)
     services.close()
 
     shown = callqa(data, "show", call.id)

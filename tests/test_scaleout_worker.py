@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from runtime.services import Services
+from runtime.settings import Settings
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
 from workers.intake import submit_file
 from workers.launcher import WorkerProcesses
-from workers.services import Services
-from workers.settings import Settings
 
 
 def test_celery_worker_on_a_broker(

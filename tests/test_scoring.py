@@ -374,7 +374,8 @@ sections:
         detector: phrase_present
         phrases: [date of birth]
         applies_if:
-          description: the account was not opened
+          description: the agent opens the caller's account
+          na_reason: no account work found
           phrases: [I can see your account]
       - id: greeting
         label: Greeting
@@ -387,7 +388,7 @@ sections:
     result = analyse(no_account, card)
     verification = next(i for i in result.score.items if i.item_id == "verification")
     assert verification.status == "na" and verification.max_points == 0
-    assert verification.reason == "not applicable: the account was not opened"
+    assert verification.reason == "not applicable: no account work found"
     assert result.score.total == 100.0 and result.score.verdict == "pass"
 
     with_account = good_call()

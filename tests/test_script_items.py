@@ -45,7 +45,7 @@ sections:
         label: Empathy
         weight: 20
         detector: phrase_present
-        applies_if: {customer_sentiment_any: [negative], description: the customer was not upset}
+        applies_if: {customer_sentiment_any: [negative], description: the customer is upset}
         phrases: [I'm sorry to hear that]
 """
 
@@ -71,6 +71,7 @@ def test_steps_in_order_pass_with_one_finding_per_step() -> None:
     assert [e.detail for e in script.evidence] == ["verify identity", "block the card", "delivery time"]
     assert found["disclosure_after_greeting"].status == "pass"
     assert found["empathy"].status == "na"
+    assert found["empathy"].reason == "not applicable: the customer never sounded negative"
 
 
 def test_missing_and_misplaced_steps_are_named_and_partially_credited() -> None:

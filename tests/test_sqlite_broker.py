@@ -7,12 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from runtime.services import Services
+from runtime.settings import Settings
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
 from workers.intake import requeue_unfinished
-from workers.services import Services
-from workers.settings import Settings
 from workers.sqlite_broker import drop_delivered
 
 

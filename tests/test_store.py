@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from runtime.services import Services
 from store.calls import CallFilter
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from tests.conftest import tone
-from workers.services import Services
 
 
 def make_wav(path: Path, freq: float = 440.0) -> Path:

@@ -24,6 +24,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.http.app import create_app
+from runtime.services import Services
+from runtime.settings import Settings
 from store.db import session_factory
 from store.heartbeats import HeartbeatRepository
 from store.metadata import CallMetadata
@@ -31,8 +33,6 @@ from store.tables import AnalysisRow, WorkerHeartbeat
 from workers.embedded import Embedded, WorkersDied
 from workers.heartbeat import HEARTBEAT
 from workers.intake import submit_file
-from workers.services import Services
-from workers.settings import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import Celery
 
-from workers.settings import Settings, get_settings
+from runtime.settings import Settings, get_settings
 from workers.sqlite_broker import SCHEME as SQLITE_BROKER
 
 ASR_QUEUE = "asr"

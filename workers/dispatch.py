@@ -10,8 +10,8 @@ from functools import cached_property
 
 from celery import Celery
 
+from runtime.settings import Settings
 from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE, create_celery
-from workers.settings import Settings
 
 
 class Dispatcher:

@@ -16,14 +16,14 @@ import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from runtime.services import Services
+from runtime.settings import Settings
 from store.db import session_factory
 from store.heartbeats import HeartbeatRepository
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
 from workers.intake import requeue_unfinished
 from workers.launcher import WorkerProcesses
-from workers.services import Services
-from workers.settings import Settings
 from workers.sqlite_broker import SCHEME as SQLITE_BROKER
 from workers.sqlite_broker import drop_delivered
 from workers.supervisor import Supervisor

@@ -18,9 +18,9 @@ import structlog
 from celery.worker import state
 from sqlalchemy import Engine
 
+from runtime.settings import Settings
 from store.db import make_engine, session_factory
 from store.heartbeats import HeartbeatRepository
-from workers.settings import Settings
 
 log = structlog.get_logger("callqa.heartbeat")
 

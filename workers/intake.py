@@ -13,10 +13,10 @@ from pathlib import Path
 
 from asr.decode import probe
 from asr.errors import AudioError
+from runtime.services import Services
 from store.metadata import CallMetadata
 from store.tables import Call, CallStatus
 from workers.dispatch import Dispatcher
-from workers.services import Services
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ import sys
 from contextlib import ExitStack, suppress
 from pathlib import Path
 
+from runtime.settings import Settings
 from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE
-from workers.settings import Settings
 
 
 class WorkerProcesses:

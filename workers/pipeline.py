@@ -8,19 +8,16 @@ stage it was in. Anything that goes wrong ends as `failed` with a reason a perso
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import structlog
 
 from asr.decode import decode
 from asr.errors import AudioError, ModelFileError
-from asr.transcript import Transcript
+from runtime.services import Services
 from scoring.evaluate import analyse
-from scoring.results import Analysis
-from scoring.routing import RoutingDecision, route
+from scoring.routing import route
 from scoring.scorecard import Scorecard
 from store.tables import Call, CallStatus
-from workers.services import Services
 
 log = structlog.get_logger("callqa.pipeline")
 
@@ -65,7 +62,7 @@ def transcribe_stage(services: Services, call_id: str) -> bool:
         repo.fail(call_id, f"internal error while transcribing ({type(error).__name__}: {error}); retry it")
         log.exception("transcription crashed", call_id=call_id)
         return False
-    repo.save_transcript(call_id, options.version, transcript.model_dump(mode="json"), transcript.language)
+    services.results.save_transcript(call_id, options.version, transcript)
     log.info(
         "transcribed",
         call_id=call_id,
@@ -81,12 +78,13 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
     """Score a transcribed call; also the whole of a re-score (no re-transcription)."""
     repo = services.calls
     call = repo.get(call_id)
-    stored = repo.transcript(call_id)
-    if call is None or stored is None:
+    if call is None or repo.transcript(call_id) is None:
         log.warning("nothing to analyse", call_id=call_id)
         return False
     try:
-        transcript = Transcript.model_validate(stored.data)
+        transcript = services.results.transcript(call_id)  # upgraded here if stored by an older version
+        if transcript is None:
+            raise LookupError("its transcript was deleted while it waited")
         card = choose_scorecard(services, call, transcript.language, scorecard_ref)
         analysis = analyse(transcript, card, services.sentiment_model)
         decision = route(
@@ -96,13 +94,7 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
         repo.fail(call_id, f"internal error while scoring ({type(error).__name__}: {error}); retry it")
         log.exception("analysis crashed", call_id=call_id)
         return False
-    repo.save_analysis(
-        call_id,
-        card.key,
-        analysis.model_dump(mode="json"),
-        decision.model_dump(mode="json"),
-        call_columns(analysis, decision),
-    )
+    services.results.save_analysis(call_id, card.key, analysis, decision)
     log.info(
         "scored",
         call_id=call_id,
@@ -113,20 +105,6 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
         recovery=decision.recovery,
     )
     return True
-
-
-def call_columns(analysis: Analysis, decision: RoutingDecision) -> dict[str, Any]:
-    """The results copied onto the call row, for search and the queues."""
-    return {
-        "score_total": analysis.score.total,
-        "verdict": analysis.score.verdict,
-        "routing_queue": decision.queue,
-        "routing_priority": decision.priority,
-        "routing_reasons": decision.reasons,
-        "customer_sentiment": analysis.sentiment.customer_end if analysis.sentiment else None,
-        "recovery": decision.recovery,
-        "recovery_reasons": decision.recovery_reasons,
-    }
 
 
 def choose_scorecard(services: Services, call: Call, language: str, ref: str | None = None) -> Scorecard:

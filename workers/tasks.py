@@ -6,12 +6,12 @@ from typing import Any
 
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
+from runtime.services import Services
+from runtime.settings import get_settings
 from workers.celery import ANALYSIS_QUEUE, app
 from workers.heartbeat import queue_names, start_worker_heartbeat, stop_worker_heartbeat
 from workers.logs import configure_logging
 from workers.pipeline import analyse_stage, transcribe_stage
-from workers.services import Services
-from workers.settings import get_settings
 
 _services: Services | None = None
 

@@ -12,9 +12,11 @@ from api.http.docs import add_docs
 from api.http.errors import install_error_handlers
 from api.http.guard import BodyLimits, RequestGuard
 from api.http.health import router as health_router
+from api.http.review_routes import router as review_router
 from api.http.routes import router
+from api.web.workspace import add_workspace
+from runtime.settings import Settings
 from workers.embedded import Embedded
-from workers.settings import Settings
 
 MULTIPART_MARGIN_BYTES = 1_000_000
 """An upload's body is the recording plus multipart framing and metadata fields: a megabyte covers
@@ -46,10 +48,12 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
         return token_checker(app.state.services)(token)
 
     limits = BodyLimits(upload_bytes=settings.max_upload_bytes + MULTIPART_MARGIN_BYTES)
-    app.add_middleware(RequestGuard, authenticate=authenticate, limits=limits)
+    pages = add_workspace(app)
+    app.add_middleware(RequestGuard, authenticate=authenticate, limits=limits, pages=pages)
     install_error_handlers(app)
     add_docs(app)
     app.include_router(router)
+    app.include_router(review_router)
     app.include_router(health_router)
 
     return app

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from runtime.services import Services
 from store.tokens import Role
-from workers.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="`callqa token create --role ...`")
 
@@ -26,13 +26,34 @@ REDACTED_ROLES = (Role.TRAINER, Role.AGENT)
 
 @dataclass(frozen=True)
 class Principal:
-    token_id: int
+    """A bearer token, or in the web workspace a signed-in user (`user`) or token."""
+
+    token_id: int | None
     role: Role
     agent_id: str | None
+    user: str | None = None
+
+    @property
+    def holder(self) -> str:
+        """Who, without the role: a user name, or `token N` (user names have no spaces)."""
+        return self.user if self.user is not None else f"token {self.token_id}"
+
+    @property
+    def actor(self) -> str:
+        """Who did it, as the audit log and review decisions record it."""
+        return f"{'user ' if self.user is not None else ''}{self.holder} ({self.role.value})"
 
     def may_see(self, agent_id: str | None) -> bool:
         """Agents see only their own calls; every other role sees all."""
         return self.role != Role.AGENT or (agent_id is not None and agent_id == self.agent_id)
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    """A signed-in browser (api/web): who it is, and the secret its forms must carry (CSRF)."""
+
+    principal: Principal
+    csrf_secret: str
 
 
 def services_of(request: Request) -> Services:

@@ -13,14 +13,17 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import anyio.to_thread
 import structlog
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.requests import cookie_parser
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.http.auth import Principal
+from api.http.auth import BrowserSession, Principal
 from api.http.errors import error_response
 
 log = structlog.get_logger("callqa.api")
@@ -55,6 +58,34 @@ class BodyLimits:
         return f"the body is larger than {limit / 1e6:.0f} MB"
 
 
+@dataclass(frozen=True)
+class PageGate:
+    """How the web workspace's pages sign in: with the session cookie, never a token header, and
+    the API never with the cookie (so another site cannot make a browser call the API). A page
+    asked for without a live session is redirected to the sign-in page, which comes back to it."""
+
+    resume: Callable[[str], BrowserSession | None]
+    cookie: str
+    prefix: str = "/ui"
+    sign_in: str = "/ui/login"
+    open_paths: frozenset[str] = frozenset({"/ui/login", "/ui/login/token"})
+    open_prefix: str = "/ui/static/"
+
+    def covers(self, path: str) -> bool:
+        return path == self.prefix or path.startswith(self.prefix + "/")
+
+    def is_open(self, path: str) -> bool:
+        return path in self.open_paths or path.startswith(self.open_prefix)
+
+    def sign_in_url(self, scope: Scope) -> str:
+        """The sign-in page, asked to come back to the page wanted (pages are only read by GET)."""
+        if scope["method"] not in ("GET", "HEAD"):
+            return self.sign_in
+        query = scope.get("query_string", b"").decode("latin-1")
+        wanted = scope["path"] + (f"?{query}" if query else "")
+        return f"{self.sign_in}?next={quote(wanted, safe='')}"
+
+
 def bearer_or_basic(headers: Headers, allow_basic: bool) -> str | None:
     """The token of `Authorization: Bearer <token>`; for the docs pages also `Basic` with the
     token as the password, because a browser can prompt for that and cannot send a bearer."""
@@ -73,11 +104,16 @@ def bearer_or_basic(headers: Headers, allow_basic: bool) -> str | None:
 
 class RequestGuard:
     def __init__(
-        self, app: ASGIApp, authenticate: Callable[[str], Principal | None], limits: BodyLimits
+        self,
+        app: ASGIApp,
+        authenticate: Callable[[str], Principal | None],
+        limits: BodyLimits,
+        pages: PageGate,
     ) -> None:
         self.app = app
         self.authenticate = authenticate
         self.limits = limits
+        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,6 +151,8 @@ class RequestGuard:
         path: str = scope["path"]
         if path in OPEN_PATHS:
             return None
+        if self.pages.covers(path):
+            return await self._admit_page(scope)
         docs = path.startswith(DOCS_PREFIXES) and scope["method"] in ("GET", "HEAD")
         token = bearer_or_basic(Headers(scope=scope), allow_basic=docs)
         principal = None if token is None else await anyio.to_thread.run_sync(self.authenticate, token)
@@ -123,6 +161,18 @@ class RequestGuard:
             detail = "missing bearer token" if token is None else "invalid or revoked token"
             return error_response(401, detail, headers={"WWW-Authenticate": challenge})
         scope.setdefault("state", {})["principal"] = principal
+        return None
+
+    async def _admit_page(self, scope: Scope) -> ASGIApp | None:
+        if self.pages.is_open(scope["path"]):
+            return None
+        session_id = cookie_parser(Headers(scope=scope).get("cookie", "")).get(self.pages.cookie)
+        browser = None if not session_id else await anyio.to_thread.run_sync(self.pages.resume, session_id)
+        if browser is None:
+            return RedirectResponse(self.pages.sign_in_url(scope), status_code=303)
+        state = scope.setdefault("state", {})
+        state["principal"] = browser.principal
+        state["browser_session"] = browser
         return None
 
 

@@ -32,12 +32,13 @@ from api.http.schemas import (
     MetadataCorrection,
     ScorecardList,
 )
+from runtime.services import Services
 from scoring.results import Verdict
 from scoring.routing import RoutingQueue
 from scoring.scorecard import SentimentLabel
 from store.blobs import TooLargeError
 from store.calls import CallFilter, metadata_differences
-from store.metadata import CallMetadata, Direction, IsoDateTime, Language, blank_allowed
+from store.metadata import NO_NUL, CallMetadata, Direction, IsoDateTime, Language, blank_allowed
 from store.tables import Call, CallStatus
 from store.tokens import Role
 from workers.dispatch import Dispatcher
@@ -86,8 +87,8 @@ def _iso_day_only(value: object) -> object:
 IsoDay = Annotated[date, BeforeValidator(_iso_day_only)]
 # A form field is absent or has a value; multipart has no null, so the schema does not offer one.
 # An empty field means not given, as in the CSV (store/metadata.py: blank_allowed).
-Text100 = Annotated[str | SkipJsonSchema[None], Form(max_length=100)]
-Text200 = Annotated[str | SkipJsonSchema[None], Form(max_length=200)]
+Text100 = Annotated[str | SkipJsonSchema[None], Form(max_length=100, pattern=NO_NUL)]
+Text200 = Annotated[str | SkipJsonSchema[None], Form(max_length=200, pattern=NO_NUL)]
 Blankable = Form(json_schema_extra=blank_allowed)
 
 
@@ -205,20 +206,19 @@ def get_call(
     """Status, transcript, findings, score and routing of one call. Agents and trainers always get
     the redacted view: they need the conversation, not the caller's card number."""
     services = services_of(request)
-    call = _visible(services.calls.get(call_id), who)
-    detail = CallDetail(**CallSummary.of(call).model_dump())
-    transcript = services.calls.transcript(call.id)
-    analysis = services.calls.analysis(call.id)
-    if transcript is not None:
-        detail.transcript = transcript.data
-    if analysis is not None:
-        detail.findings = analysis.data["findings"]
-        detail.scorecard = analysis.data["score"]
-        detail.sentiment = analysis.data.get("sentiment")
-        detail.escalation = analysis.data.get("escalation")
-        detail.routing_decision = analysis.routing
-    if redacted or who.role in REDACTED_ROLES:
-        redact_detail(detail, analysis.data.get("redaction") if analysis is not None else None)
+    call = visible_call(services.calls.get(call_id), who)
+    return detail_of(services, call, redacted or who.role in REDACTED_ROLES)
+
+
+def detail_of(services: Services, call: Call, redacted: bool) -> CallDetail:
+    """A call with its results, as the API and the call page show it (`redacted`: personal data
+    masked everywhere it appears)."""
+    stored = services.results.analysis(call.id)
+    detail = CallDetail(**CallSummary.of(call).model_dump()).with_results(
+        services.results.transcript(call.id), stored
+    )
+    if redacted:
+        redact_detail(detail, stored.analysis.redaction if stored is not None else None)
     return detail
 
 
@@ -235,7 +235,7 @@ def correct_metadata(
     if services.calls.get(call_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
     changes = CallMetadata.model_validate(correction.model_dump(exclude_unset=True, exclude={"comment"}))
-    call = services.calls.update_metadata(call_id, changes, _actor(who), correction.comment)
+    call = services.calls.update_metadata(call_id, changes, who.actor, correction.comment)
     return CallSummary.of(call)
 
 
@@ -243,7 +243,7 @@ def correct_metadata(
 def call_history(request: Request, call_id: str, who: Principal = Depends(require(*READERS))) -> History:
     """Every human change to the call, oldest first: who, when, before, after, why."""
     services = services_of(request)
-    call = _visible(services.calls.get(call_id), who)
+    call = visible_call(services.calls.get(call_id), who)
     return History(
         call_id=call.id, events=[HistoryEvent.model_validate(e) for e in services.calls.events(call.id)]
     )
@@ -366,14 +366,10 @@ def rescore_call(
     return Accepted(id=call.id, status=CallStatus(call.status), duplicate=False)
 
 
-def _visible(call: Call | None, who: Principal) -> Call:
+def visible_call(call: Call | None, who: Principal) -> Call:
     if call is None or not who.may_see(call.agent_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
     return call
-
-
-def _actor(who: Principal) -> str:
-    return f"token {who.token_id} ({who.role.value})"
 
 
 def _day_start(day: date | None, next_day: bool = False) -> datetime | None:

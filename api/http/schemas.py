@@ -7,10 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from asr.transcript import Transcript
+from runtime.results import StoredAnalysis
 from scoring.catalog import ScorecardCatalog
-from scoring.results import Verdict
-from scoring.routing import RoutingQueue
+from scoring.escalation import Escalation
+from scoring.results import Finding, Score, Verdict
+from scoring.routing import RoutingDecision, RoutingQueue
 from scoring.scorecard import SentimentLabel
+from scoring.sentiment import SentimentSummary
 from store.metadata import CallMetadata, Direction, Language
 from store.tables import Call, CallStatus
 
@@ -37,6 +41,9 @@ class CallSummary(BaseModel):
     customer_sentiment: SentimentLabel | None
     recovery: bool
     recovery_reasons: list[str] | None
+    final_score: float | None = Field(description="the score after review (the inspector's decisions win)")
+    final_verdict: Verdict | None = Field(description="the verdict after review; null until reviewed")
+    reviewed_at: datetime | None
 
     @classmethod
     def of(cls, call: Call) -> CallSummary:
@@ -62,16 +69,37 @@ class CallSummary(BaseModel):
             customer_sentiment=call.customer_sentiment,
             recovery=bool(call.recovery),
             recovery_reasons=call.recovery_reasons,
+            final_score=call.final_score,
+            final_verdict=call.final_verdict,
+            reviewed_at=call.reviewed_at,
         )
 
 
 class CallDetail(CallSummary):
-    transcript: dict[str, Any] | None = None
-    findings: list[dict[str, Any]] | None = None
-    scorecard: dict[str, Any] | None = None
-    sentiment: dict[str, Any] | None = None
-    escalation: dict[str, Any] | None = None
-    routing_decision: dict[str, Any] | None = None
+    """A call with its results, each null until the stage that makes it has run."""
+
+    transcript: Transcript | None = None
+    findings: list[Finding] | None = None
+    scorecard: Score | None = None
+    sentiment: SentimentSummary | None = None
+    escalation: Escalation | None = None
+    routing_decision: RoutingDecision | None = None
+
+    def with_results(self, transcript: Transcript | None, stored: StoredAnalysis | None) -> CallDetail:
+        """This call with its transcript and current analysis, as stored (unredacted)."""
+        if stored is None:
+            return self.model_copy(update={"transcript": transcript})
+        analysis = stored.analysis
+        return self.model_copy(
+            update={
+                "transcript": transcript,
+                "findings": analysis.findings,
+                "scorecard": analysis.score,
+                "sentiment": analysis.sentiment,
+                "escalation": analysis.escalation,
+                "routing_decision": stored.routing,
+            }
+        )
 
 
 class Accepted(BaseModel):
@@ -95,6 +123,7 @@ class HistoryEvent(BaseModel):
     at: datetime
     actor: str
     action: str
+    item_id: str | None = Field(description="the scorecard item, for a review decision")
     before: dict[str, Any]
     after: dict[str, Any]
     comment: str | None

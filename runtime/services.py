@@ -1,4 +1,7 @@
-"""The objects a process needs to work on calls, built once from the settings."""
+"""The objects a process needs to work on calls, built once from the settings.
+
+Each is built on first use, so a process that only reads calls never loads a speech model.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,16 @@ from sqlalchemy import Engine
 
 from asr.transcriber import Transcriber
 from models.sentiment import SentimentModel, load_sentiment_model
+from runtime.results import CallResults
+from runtime.settings import Settings
 from scoring.catalog import ScorecardCatalog
 from store.blobs import BlobStore
 from store.calls import CallRepository
 from store.db import make_engine, migrate, session_factory
+from store.review_queue import ReviewQueue
 from store.tokens import TokenStore
-from workers.settings import Settings
+from store.users import UserStore
+from store.web_sessions import WebSessionStore
 
 
 @dataclass
@@ -31,8 +38,25 @@ class Services:
         return CallRepository(session_factory(self.engine), BlobStore(self.settings.resolved_audio_dir))
 
     @cached_property
+    def results(self) -> CallResults:
+        """The calls' transcripts and analyses as typed models."""
+        return CallResults(self.calls)
+
+    @cached_property
     def tokens(self) -> TokenStore:
         return TokenStore(session_factory(self.engine))
+
+    @cached_property
+    def users(self) -> UserStore:
+        return UserStore(session_factory(self.engine))
+
+    @cached_property
+    def web_sessions(self) -> WebSessionStore:
+        return WebSessionStore(session_factory(self.engine))
+
+    @cached_property
+    def review_queue(self) -> ReviewQueue:
+        return ReviewQueue(session_factory(self.engine))
 
     @cached_property
     def scorecards(self) -> ScorecardCatalog:

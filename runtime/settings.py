@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 from asr.transcriber import AsrOptions
+from store.tokens import Role
 
 
 class QueueSettings(BaseModel):
@@ -71,6 +72,14 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(default=500, gt=0)
     max_audio_minutes: float = Field(default=240, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)
+    audio_roles: list[Role] = Field(
+        default=[Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR],
+        description="roles that may listen to recordings (a recording cannot be redacted: trainers "
+        "and agents read the redacted transcript)",
+    )
+    web_https: bool = Field(
+        default=False, description="the web workspace is served over HTTPS: its cookies are sent only there"
+    )
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 

@@ -1,0 +1,65 @@
+"""Rendering a page: the templates, the frame's context (who, what they may open), safe headers.
+
+Every page goes through `render`, so each carries the same headers: no caching (a page can show
+personal data, and the back button after signing out must not show it again), no framing
+(clickjacking), and a content policy that allows only this site's own files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from api.http.auth import REVIEWERS, BrowserSession
+from store.tokens import Role
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+NAVIGATION = (
+    ("/ui/queue", "Review queue", REVIEWERS),
+    ("/ui/admin/users", "Users", (Role.ADMIN,)),
+)
+"""The frame's links: each shown only to the roles that may open the page."""
+
+
+class PageRefused(Exception):
+    """A page or form refused (wrong role, failed CSRF check): answered with the error page."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    browser: BrowserSession | None = getattr(request.state, "browser_session", None)
+    frame: dict[str, Any] = {"browser": browser, "navigation": []}
+    if browser is not None:
+        frame["navigation"] = [
+            (href, label) for href, label, roles in NAVIGATION if browser.principal.role in roles
+        ]
+    response = templates.TemplateResponse(
+        request, template, {**frame, **(context or {})}, status_code=status_code
+    )
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def refused_page(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PageRefused)
+    return render(request, "error.html", {"message": error.message}, status_code=error.status_code)

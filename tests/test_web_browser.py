@@ -1,0 +1,157 @@
+"""The web workspace in a real browser: Chromium driven by Playwright against the real server.
+
+What a reviewer does on a first morning: open the queue (and be sent to sign in), sign in,
+filter, claim a call and give it back, sign out; a supervisor signs in with a token; an agent
+is kept out of the queue. The sign-in page and the queue are saved to docs/screenshots/ for the
+README (call ids masked, dates fixed, so a rerun gives the same picture).
+
+Chromium comes from Debian's `chromium` package (Playwright's own browser download cannot
+work offline). Without it or Playwright the test skips with the reason, except under
+CALLQA_REQUIRE_SERVICES=1 (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runtime.services import Services
+from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
+from tests.test_web import PASSWORD, review_call
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def chromium() -> str:
+    """The Chromium executable, or skip (fail under CALLQA_REQUIRE_SERVICES=1) saying what is missing."""
+    executable = shutil.which("chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        executable, missing = None, "the playwright package is not installed (pip install -e '.[dev]')"
+    else:
+        missing = "Chromium is not installed (apt-get install chromium)"
+    if executable is not None:
+        return executable
+    if os.environ.get("CALLQA_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{missing} and CALLQA_REQUIRE_SERVICES=1")
+    pytest.skip(missing)
+
+
+@pytest.fixture
+def site(request: pytest.FixtureRequest) -> Iterator[tuple[str, Services]]:
+    """The real server on a loopback port (`live_server`), and services on its database to seed it."""
+    port, settings = request.getfixturevalue("live_server")
+    services = Services(settings)
+    yield f"http://127.0.0.1:{port}", services
+    services.close()
+
+
+def seed(services: Services) -> str:
+    """Three calls for review, two reviewers and an agent; returns a supervisor's token."""
+    day = datetime(2026, 11, 2, 9, 14, tzinfo=UTC)
+    review_call(
+        services,
+        "D203",
+        ["critical item failed: Recording disclosure (not said by the agent)", "below the pass mark"],
+        0.95,
+        "billing",
+        day,
+        score=80,
+    )
+    review_call(
+        services,
+        "D202",
+        ["failed: Greeting (not said by the agent in the first 20 s)", "near the pass mark: 83 < 90"],
+        0.6,
+        "moves",
+        day + timedelta(hours=2),
+        verdict="pass",
+        score=83,
+    )
+    audit = ["random audit sample (rate 5%)"]
+    review_call(services, "D204", audit, 0.1, "billing", day + timedelta(days=1), verdict="pass", score=95)
+    services.users.add("alice", PASSWORD, "inspector", team="billing")
+    services.users.add("grace", PASSWORD, "agent", agent_id="D204")
+    return services.tokens.create("supervisor", "team lead")[1]
+
+
+def test_a_reviewer_signs_in_works_the_queue_and_signs_out(site: tuple[str, Services]) -> None:
+    executable = chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    base, services = site
+    supervisor_token = seed(services)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="en-GB", timezone_id="UTC")
+
+        page.goto(f"{base}/ui/queue?verdict=fail")  # not signed in: to the sign-in page, and back
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / "sign-in.png")
+        page.get_by_label("User name").fill("alice")
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
+        page.get_by_label("User name").fill("alice")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.wait_for_url(f"{base}/ui/queue?verdict=fail")
+        rows = page.locator("tbody tr[data-call]")
+        expect(rows).to_have_count(1)  # the filter asked for before signing in: failed calls
+        page.goto(f"{base}/ui/queue")
+        expect(rows).to_have_count(3)
+        expect(rows.nth(0)).to_contain_text("critical item failed: Recording disclosure")
+        expect(rows.nth(2)).to_contain_text("random audit sample")
+
+        page.get_by_label("Reason").select_option("near")
+        page.get_by_role("button", name="Filter").click()
+        expect(rows).to_have_count(1)
+        expect(rows.nth(0)).to_contain_text("D202")
+        page.get_by_role("link", name="Clear").click()
+        expect(rows).to_have_count(3)
+
+        rows.nth(0).get_by_role("button", name="Claim").click()
+        expect(rows.nth(0)).to_contain_text("alice")
+        expect(rows.nth(0).get_by_role("button", name="Claim")).to_have_count(0)
+        page.screenshot(
+            path=SCREENSHOTS / "review-queue.png", full_page=True, mask=_call_ids(page), mask_color="#c9d1dc"
+        )
+        rows.nth(0).get_by_role("button", name="Release").click()
+        expect(rows.nth(0).get_by_role("button", name="Claim")).to_be_visible()
+
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        page.goto(f"{base}/ui/queue")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+        page.get_by_text("Sign in with an API token").click()
+        page.get_by_label("Token").fill(supervisor_token)
+        page.get_by_role("button", name="Sign in with token").click()
+        expect(page.locator(".who")).to_contain_text("supervisor")
+        expect(rows).to_have_count(3)
+        expect(rows.nth(0).get_by_role("button", name="Assign")).to_be_visible()
+        page.get_by_role("button", name="Sign out").click()
+
+        page.get_by_label("User name").fill("grace")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_role("heading", name="Signed in as grace")).to_be_visible()
+        expect(page.get_by_role("link", name="Review queue")).to_have_count(0)
+        page.goto(f"{base}/ui/queue")
+        expect(page.get_by_role("alert")).to_contain_text("may not open this page")
+        browser.close()
+    for name in ("sign-in.png", "review-queue.png"):
+        assert (SCREENSHOTS / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _call_ids(page: Any) -> list[Any]:
+    """The call-id links: random per run, masked so the screenshot is the same every time."""
+    return [page.locator("a.call-id")]

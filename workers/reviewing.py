@@ -1,0 +1,77 @@
+"""Inspectors' decisions on a call's items, from the API and the web pages alike.
+
+The machine's analysis is never changed: decisions are stored beside it, and the call's final
+score is the card scored again with them (review/final_score.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from review.final_score import HUMAN_STATUSES, ItemDecision, final_score
+from runtime.services import Services
+from scoring.results import Analysis, ItemStatus, Score
+from store.db import session_factory
+from store.reviews import Decision, ReviewRepository
+from store.tables import Call, ItemReview
+
+
+class NothingToReview(LookupError):
+    """The call has no analysis yet, or the item is not on its scorecard."""
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    analysis_id: int
+    scorecard_key: str
+    machine: Score
+    final: Score
+    decisions: dict[str, ItemReview]
+
+
+def review_state(services: Services, call: Call) -> ReviewState:
+    row = services.calls.analysis(call.id)
+    if row is None:
+        raise NothingToReview(f"call {call.id} has not been scored yet")
+    machine = Analysis.model_validate(row.data).score
+    decisions = _repository(services).current(call.id, row.id)
+    final = final_score(services.scorecards.get(row.scorecard_key), machine, _as_decisions(decisions))
+    return ReviewState(row.id, row.scorecard_key, machine, final, decisions)
+
+
+def decide(
+    services: Services, call: Call, item_id: str, status: ItemStatus, comment: str | None, reviewer: str
+) -> ReviewState:
+    """Record one decision (pass, fail or na) on an item; returns the state after it."""
+    if status not in HUMAN_STATUSES:
+        raise ValueError(f"an inspector decides pass, fail or na, not {status!r}")
+    state = review_state(services, call)
+    machine_item = next((item for item in state.machine.items if item.item_id == item_id), None)
+    if machine_item is None:
+        raise NothingToReview(f"item {item_id!r} is not on scorecard {state.scorecard_key}")
+    before = state.decisions.get(item_id)
+    decision = Decision(
+        call_id=call.id,
+        analysis_id=state.analysis_id,
+        item_id=item_id,
+        machine_status=machine_item.status,
+        before=before.status if before is not None else machine_item.status,
+        status=status,
+        comment=comment,
+        reviewer=reviewer,
+    )
+    decisions = {**_as_decisions(state.decisions), item_id: ItemDecision(status, reviewer, comment)}
+    final = final_score(services.scorecards.get(state.scorecard_key), state.machine, decisions)
+    _repository(services).record(decision, final.total, final.verdict)
+    return review_state(services, call)
+
+
+def _as_decisions(rows: dict[str, ItemReview]) -> dict[str, ItemDecision]:
+    return {
+        item_id: ItemDecision(status=ItemStatus(row.status), reviewer=row.reviewer, comment=row.comment)
+        for item_id, row in rows.items()
+    }
+
+
+def _repository(services: Services) -> ReviewRepository:
+    return ReviewRepository(session_factory(services.engine))
