@@ -13,10 +13,12 @@ threatens to leave. Those go to the recovery queue whatever the agent's score.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from asr.transcript import TimeSpan
 from scoring.escalation import Escalation
 from scoring.results import Score, Verdict
 from scoring.sentiment import SentimentSummary
@@ -43,14 +45,17 @@ def route(
     audit_rate: float,
     sentiment: SentimentSummary | None = None,
     escalation: Escalation | None = None,
+    unheard_agent: Sequence[TimeSpan] = (),
 ) -> RoutingDecision:
-    decision = _qa_route(call_id, score, audit_rate)
+    """`unheard_agent`: where the agent spoke but nothing of theirs was transcribed
+    (scoring/unheard.py); such a call is reviewed even if it passes."""
+    decision = _qa_route(call_id, score, audit_rate, unheard_reasons(unheard_agent))
     recovery = recovery_reasons(sentiment, escalation)
     return decision.model_copy(update={"recovery": bool(recovery), "recovery_reasons": recovery})
 
 
-def _qa_route(call_id: str, score: Score, audit_rate: float) -> RoutingDecision:
-    reasons = risk_reasons(score)
+def _qa_route(call_id: str, score: Score, audit_rate: float, unheard: list[str]) -> RoutingDecision:
+    reasons = risk_reasons(score) + unheard
     if reasons:
         priority = 1.0 if score.verdict == Verdict.FAIL else 0.5
         return RoutingDecision(
@@ -99,6 +104,18 @@ def risk_reasons(score: Score) -> list[str]:
     if score.verdict == Verdict.FAIL and not score.failed_items:
         reasons.append("below the pass mark")
     return reasons
+
+
+def unheard_reasons(spans: Sequence[TimeSpan]) -> list[str]:
+    if not spans:
+        return []
+    times = ", ".join(f"{_clock(span.start)}-{_clock(span.end)}" for span in spans[:3])
+    more = f" and {len(spans) - 3} more" if len(spans) > 3 else ""
+    return [f"agent speech not transcribed: both talking at {times}{more} (mono recording); listen there"]
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
 def audit_draw(call_id: str) -> float:

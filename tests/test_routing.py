@@ -102,3 +102,34 @@ def test_threatening_customer_goes_to_recovery_even_when_the_agent_passes() -> N
 def test_satisfied_customer_is_not_called_back() -> None:
     assert not route("a", make_score(100, "pass"), 0.0, *customer("positive", ["supervisor"])).recovery
     assert not route("a", make_score(100, "pass"), 0.0, *customer("neutral", ["repeat_contact"])).recovery
+
+
+def test_agent_speech_lost_in_a_mono_overlap_sends_a_passing_call_to_review() -> None:
+    from asr.transcript import TimeSpan
+    from scoring.unheard import unheard_agent_speech
+    from tests.helpers import segment, transcript
+
+    lines = [
+        segment("agent", 1.0, 4.0, "Thanks for calling, how can I help?", channel=None),
+        segment("customer", 5.0, 9.0, "I lost my job in March!", channel=None),  # the agent spoke under it
+        segment("customer", 12.0, 14.0, "Whatever?", channel=None),
+        segment("agent", 13.0, 15.0, "I understand, let me look.", channel=None),
+    ]
+    mono = transcript(lines, layout="mono").model_copy(
+        update={
+            "overlaps": [
+                TimeSpan(start=6.0, end=7.5),
+                TimeSpan(start=13.2, end=14.0),
+                TimeSpan(start=20.0, end=20.3),
+            ]
+        }
+    )
+    assert unheard_agent_speech(mono) == [TimeSpan(start=6.0, end=7.5)]  # agent words at 13.2; 20.0 too short
+    assert unheard_agent_speech(mono.model_copy(update={"layout": "agent_left"})) == []
+
+    decision = route("a", make_score(100, "pass"), 0.0, unheard_agent=unheard_agent_speech(mono))
+    assert decision.queue == "review"
+    assert decision.reasons == [
+        "agent speech not transcribed: both talking at 0:06-0:07 (mono recording); listen there"
+    ]
+    assert route("a", make_score(100, "pass"), 0.0).queue == "auto_pass"

@@ -17,6 +17,7 @@ from runtime.services import Services
 from scoring.evaluate import analyse
 from scoring.routing import route
 from scoring.scorecard import Scorecard
+from scoring.unheard import unheard_agent_speech
 from store.tables import Call, CallStatus
 
 log = structlog.get_logger("callqa.pipeline")
@@ -88,7 +89,12 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
         card = choose_scorecard(services, call, transcript.language, scorecard_ref)
         analysis = analyse(transcript, card, services.sentiment_model)
         decision = route(
-            call_id, analysis.score, services.settings.audit_rate, analysis.sentiment, analysis.escalation
+            call_id,
+            analysis.score,
+            services.settings.audit_rate,
+            analysis.sentiment,
+            analysis.escalation,
+            unheard_agent_speech(transcript),
         )
     except Exception as error:
         repo.fail(call_id, f"internal error while scoring ({type(error).__name__}: {error}); retry it")

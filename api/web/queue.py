@@ -36,6 +36,7 @@ REASONS = {
     "below": ("below the pass mark", "below the pass mark"),
     "near": ("near the pass mark", "near the pass mark"),
     "undecidable": ("undecidable:", "an item was undecidable"),
+    "unheard": ("agent speech not transcribed", "agent speech not transcribed"),
     "audit": ("random audit sample", "random audit"),
 }
 """Reason filter: value -> (how routing's reason starts, label). scoring/routing.py writes them."""
