@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from rich.console import Console
 
 from api.http.schemas import CallSummary
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
-from api.render import call_page, message, results_table, safe, terminal_json
+from api.render import agreement_table, call_page, message, results_table, safe, terminal_json
 from runtime.services import Services
 from runtime.settings import get_settings
 from scoring.scorecard import ScorecardError, load_scorecard
@@ -27,6 +28,7 @@ from workers.intake import submit_file
 from workers.logs import configure_logging
 from workers.pipeline import LanguageMismatch, card_for_rescore
 from workers.pipeline import analyse_stage as rescore_call
+from workers.reviewing import machine_agreement
 
 app = typer.Typer(
     help="callqa: automated QA for call-centre recordings.",
@@ -283,6 +285,21 @@ def rescore(
             errors.print(message("skipped:", "yellow", f"{target.id} ({target.filename}) has no transcript"))
     if refused:
         raise typer.Exit(1)
+
+
+@app.command()
+def agreement(
+    scorecard: Annotated[str | None, typer.Option(help="a card id: only its versions")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
+) -> None:
+    """How often inspectors kept the machine's decision, per item: accuracy and Cohen's kappa."""
+    rows = machine_agreement(Services(get_settings()), scorecard)
+    if json_out:
+        print(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
+    elif rows:
+        console.print(agreement_table(rows))
+    else:
+        errors.print("no reviewed items yet: inspectors' decisions are what agreement is measured on")
 
 
 @token_app.command("create")

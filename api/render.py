@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from asr.transcript import Transcript
+from review.agreement import Agreement
 from scoring.escalation import Escalation
 from scoring.results import Analysis, ConversationStats, ItemResult, Verdict
 from scoring.routing import RoutingQueue
@@ -212,3 +213,21 @@ def _evidence(item: ItemResult) -> str:
 def _clock(seconds: float) -> str:
     minutes, rest = divmod(seconds, 60)
     return f"{int(minutes):02d}:{rest:04.1f}"
+
+
+def agreement_table(rows: list[Agreement]) -> Table:
+    """Machine-inspector agreement per item, intervals beside each figure."""
+    table = Table(title="machine vs inspectors (newest decision per reviewed item)", expand=False)
+    for name in ("item", "reviews", "accuracy", "95% interval", "kappa", "95% interval"):
+        table.add_column(name, justify="left" if name == "item" else "right")
+    for row in rows:
+        kappa_ci = f"{row.kappa_ci.low:.2f}-{row.kappa_ci.high:.2f}" if row.kappa_ci else "-"
+        table.add_row(
+            safe(row.item),
+            str(row.reviews),
+            f"{row.accuracy:.2f}",
+            f"{row.accuracy_ci.low:.2f}-{row.accuracy_ci.high:.2f}",
+            "-" if row.kappa is None else f"{row.kappa:.2f}",
+            kappa_ci,
+        )
+    return table

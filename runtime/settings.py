@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     )
 
     audit_rate: float = Field(default=0.05, ge=0, le=1)
+    dispute_window_days: int = Field(
+        default=7,
+        ge=1,
+        le=366,
+        description="days an agent may dispute an item after the call's result last changed",
+    )
     max_upload_mb: float = Field(default=500, gt=0)
     max_audio_minutes: float = Field(default=240, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)

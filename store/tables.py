@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -241,3 +242,29 @@ class ReviewClaim(Base):
     holder: Mapped[str] = mapped_column(String(200), index=True)
     assigned_by: Mapped[str | None] = mapped_column(String(300))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Dispute(Base):
+    """An agent's dispute of one item of one analysis, and the supervisor's decision on it.
+
+    One per item per analysis (the unique constraint makes two agents' tabs racing each other
+    end with one dispute): an open one waits, a decided one has settled the item; a re-score is
+    a new analysis and may be disputed afresh. Every change is also a `call_events` row.
+    `decided_status` is the item status the supervisor set by accepting (None when rejected)."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (UniqueConstraint("analysis_id", "item_id", name="uq_disputes_analysis_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(100))
+    agent_id: Mapped[str] = mapped_column(String(100), index=True)
+    opened_by: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(300))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    decided_status: Mapped[str | None] = mapped_column(String(20))

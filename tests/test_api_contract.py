@@ -94,6 +94,8 @@ def test_out_of_range_inputs_are_4xx_not_500(client: TestClient) -> None:
         response = client.get(f"/calls?date_to={bad}", headers=headers)
         assert response.status_code == 422, bad
         assert response.json()["errors"][0]["loc"] == ["query", "date_to"]
+    for nul in ("/calls/a%00b", "/calls?agent_id=a%00b"):  # PostgreSQL refuses NUL in any text
+        assert client.get(nul, headers=headers).status_code == 400, nul
     misspelt = client.get("/calls?stauts=failed", headers=headers)
     assert misspelt.status_code == 422 and "stauts" in misspelt.json()["detail"]
     for field, value in (("direction", "sideways"), ("language", "fr")):

@@ -3,7 +3,9 @@ result is kept beside it, and every decision is in the call's history (SQLite an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -91,3 +93,47 @@ def test_a_rescore_starts_the_call_unreviewed(client: TestClient) -> None:
     assert analyse_stage(client.app.state.services, call_id, "generic-en")  # type: ignore[attr-defined]
     assert client.get(f"/calls/{call_id}", headers=admin).json()["final_score"] is None
     assert client.get(f"/calls/{call_id}/review", headers=admin).json()["decisions"] == []
+
+
+def test_agreement_report_counts_the_newest_decision_per_item(client: TestClient) -> None:
+    admin = token(client, "admin")
+    first = scored_call_with_pii(client, "A1")
+    second = scored_call_with_pii(client, "A2", freq=659.0)
+    items = client.get(f"/calls/{first}/review", headers=admin).json()["machine"]["items"]
+    decided = next(i for i in items if i["status"] in ("pass", "fail"))
+    other = "fail" if decided["status"] == "pass" else "pass"
+    path = "/calls/{}/review/items/" + decided["item_id"]
+    client.put(path.format(first), json={"status": other}, headers=admin)  # overridden...
+    client.put(path.format(first), json={"status": decided["status"]}, headers=admin)  # ...then confirmed
+    client.put(path.format(second), json={"status": other}, headers=admin)  # overridden
+
+    report = client.get("/reports/agreement", params={"scorecard": "generic-en"}, headers=admin).json()
+    rows = {row["item"]: row for row in report["items"]}
+    row = rows[f"generic-en/{decided['item_id']}"]
+    assert row["reviews"] == 2 and row["accuracy"] == 0.5
+    assert 0 < row["accuracy_ci"]["low"] < 0.5 < row["accuracy_ci"]["high"] < 1
+    assert rows["all"]["reviews"] == 2
+    assert (
+        client.get("/reports/agreement", params={"scorecard": "dev-en"}, headers=admin).json()["items"] == []
+    )
+    assert client.get("/reports/agreement", headers=token(client, "inspector")).status_code == 403
+
+
+def test_callqa_agreement_prints_the_same_figures(tmp_path: Path) -> None:
+    from tests.test_cli import callqa
+
+    data = tmp_path / "data"
+    with TestClient(create_app(Settings(data_dir=data), start_workers=False)) as local:
+        call_id = scored_call_with_pii(local, "A1")
+        admin = token(local, "admin")
+        item = local.get(f"/calls/{call_id}/review", headers=admin).json()["machine"]["items"][0]
+        local.put(f"/calls/{call_id}/review/items/{item['item_id']}", json={"status": "na"}, headers=admin)
+        expected = local.get("/reports/agreement", headers=admin).json()["items"]
+    printed = callqa(data, "agreement", "--json")
+    assert printed.returncode == 0, printed.stderr
+    assert [(r["item"], r["reviews"], r["accuracy"]) for r in json.loads(printed.stdout)] == [
+        (r["item"], r["reviews"], r["accuracy"]) for r in expected
+    ]
+    table = callqa(data, "agreement")
+    assert "machine vs inspectors" in table.stdout and f"generic-en/{item['item_id']}" in table.stdout
+    assert "no reviewed items yet" in callqa(tmp_path / "empty", "agreement").stderr

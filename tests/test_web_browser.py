@@ -13,6 +13,7 @@ CALLQA_REQUIRE_SERVICES=1 (CI), where it fails.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -155,3 +156,88 @@ def test_a_reviewer_signs_in_works_the_queue_and_signs_out(site: tuple[str, Serv
 def _call_ids(page: Any) -> list[Any]:
     """The call-id links: random per run, masked so the screenshot is the same every time."""
     return [page.locator("a.call-id")]
+
+
+def scored_call(services: Services, agent_id: str) -> str:
+    """A call with a real analysis of a short transcript (no ASR needed): several items fail."""
+    import uuid
+
+    from scoring.catalog import ScorecardCatalog
+    from scoring.evaluate import analyse
+    from scoring.routing import route
+    from store.metadata import CallMetadata
+    from tests.helpers import segment, transcript
+
+    metadata = CallMetadata(agent_id=agent_id, started_at=datetime(2026, 11, 2, 9, 14, tzinfo=UTC))
+    call_id = services.calls.ingest_chunks([uuid.uuid4().bytes * 64], "call.wav", metadata).call.id
+    said = transcript(
+        [
+            segment("agent", 0.5, 3.0, "Hello, Fabrikam Mobile, this call is recorded."),
+            segment("customer", 4.0, 9.0, "I would like to change my plan, please."),
+        ]
+    )
+    analysis = analyse(said, ScorecardCatalog.load().get("generic-en"))
+    services.results.save_transcript(call_id, "test", said)
+    decision = route(call_id, analysis.score, 0.0, analysis.sentiment, analysis.escalation)
+    services.results.save_analysis(call_id, "generic-en@2", analysis, decision)
+    return call_id
+
+
+def _sign_in(page: Any, base: str, name: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/ui/login")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator(".who")).to_contain_text(name)
+
+
+def test_an_agent_disputes_two_items_and_a_supervisor_rejects_one_and_accepts_the_other(
+    site: tuple[str, Services],
+) -> None:
+    executable = chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    base, services = site
+    call_id = scored_call(services, "D204")
+    services.users.add("grace", PASSWORD, "agent", agent_id="D204")
+    services.users.add("sam", PASSWORD, "supervisor")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="UTC")
+
+        _sign_in(page, base, "grace")
+        page.goto(f"{base}/ui/calls/{call_id}")
+        expect(page.locator("#dispute-window")).to_contain_text("You may dispute an item until")
+        failed = page.locator("article.item.status-fail")
+        first, second = failed.nth(0).get_attribute("id"), failed.nth(1).get_attribute("id")
+        for item, reason in ((first, "I greeted the customer"), (second, "I closed the call properly")):
+            article = page.locator(f"article#{item}")
+            article.get_by_placeholder("why this result is wrong").fill(reason)
+            article.get_by_role("button", name="Dispute").click()
+            expect(page.locator(f"article#{item}")).to_contain_text("dispute open")
+        expect(page.get_by_role("link", name="Disputes")).to_have_count(0)
+        page.get_by_role("button", name="Sign out").click()
+
+        _sign_in(page, base, "sam")
+        page.get_by_role("link", name="Disputes").click()
+        rows = page.locator("table.disputes tbody tr")
+        expect(rows).to_have_count(2)
+        rejected = rows.filter(has_text="I closed the call properly")
+        rejected.get_by_placeholder("comment (why)").fill("not said in the recording")
+        rejected.get_by_role("button", name="Reject").click()
+        expect(rows).to_have_count(1)
+        expect(page.locator("#final-score")).to_have_count(0)
+
+        rows.nth(0).get_by_role("link").click()
+        decide = page.locator(f"article#{first} form.dispute-decide")  # beside the inspector's form
+        decide.get_by_label("the item's status if accepted").select_option("pass")
+        decide.get_by_placeholder("comment (why)").fill("heard it at 0:01")
+        decide.get_by_role("button", name="Accept").click()
+        expect(page.locator(f"article#{first}")).to_have_class(re.compile(r"\bstatus-pass\b"))
+        expect(page.locator(f"article#{first}")).to_contain_text("dispute accepted")
+        expect(page.locator(f"article#{second}")).to_contain_text("dispute rejected")
+        expect(page.locator("#final-score")).to_be_visible()
+        expect(page.locator("table.history")).to_contain_text("dispute_accepted")
+        browser.close()

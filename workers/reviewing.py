@@ -7,7 +7,9 @@ score is the card scored again with them (review/final_score.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from review.agreement import Agreement, Pair, agreement_by_item
 from review.final_score import HUMAN_STATUSES, ItemDecision, final_score
 from runtime.services import Services
 from scoring.results import Analysis, ItemStatus, Score
@@ -23,6 +25,7 @@ class NothingToReview(LookupError):
 @dataclass(frozen=True)
 class ReviewState:
     analysis_id: int
+    scored_at: datetime
     scorecard_key: str
     machine: Score
     final: Score
@@ -36,13 +39,23 @@ def review_state(services: Services, call: Call) -> ReviewState:
     machine = Analysis.model_validate(row.data).score
     decisions = _repository(services).current(call.id, row.id)
     final = final_score(services.scorecards.get(row.scorecard_key), machine, _as_decisions(decisions))
-    return ReviewState(row.id, row.scorecard_key, machine, final, decisions)
+    return ReviewState(row.id, row.created_at, row.scorecard_key, machine, final, decisions)
 
 
 def decide(
     services: Services, call: Call, item_id: str, status: ItemStatus, comment: str | None, reviewer: str
 ) -> ReviewState:
     """Record one decision (pass, fail or na) on an item; returns the state after it."""
+    decision, final = planned_decision(services, call, item_id, status, comment, reviewer)
+    _repository(services).record(decision, final.total, final.verdict)
+    return review_state(services, call)
+
+
+def planned_decision(
+    services: Services, call: Call, item_id: str, status: ItemStatus, comment: str | None, reviewer: str
+) -> tuple[Decision, Score]:
+    """The decision to record and the final score it gives, not yet written: `decide` writes it
+    alone, an accepted dispute (workers/disputes.py) writes it with the dispute's own change."""
     if status not in HUMAN_STATUSES:
         raise ValueError(f"an inspector decides pass, fail or na, not {status!r}")
     state = review_state(services, call)
@@ -61,9 +74,7 @@ def decide(
         reviewer=reviewer,
     )
     decisions = {**_as_decisions(state.decisions), item_id: ItemDecision(status, reviewer, comment)}
-    final = final_score(services.scorecards.get(state.scorecard_key), state.machine, decisions)
-    _repository(services).record(decision, final.total, final.verdict)
-    return review_state(services, call)
+    return decision, final_score(services.scorecards.get(state.scorecard_key), state.machine, decisions)
 
 
 def _as_decisions(rows: dict[str, ItemReview]) -> dict[str, ItemDecision]:
@@ -75,3 +86,17 @@ def _as_decisions(rows: dict[str, ItemReview]) -> dict[str, ItemDecision]:
 
 def _repository(services: Services) -> ReviewRepository:
     return ReviewRepository(session_factory(services.engine))
+
+
+def machine_agreement(
+    services: Services,
+    scorecard_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Agreement]:
+    """The machine against the inspectors' newest decisions, per `card/item` and overall."""
+    reviewed = _repository(services).reviewed_items(scorecard_id, since, until)
+    return agreement_by_item(
+        Pair(f"{row.scorecard_key.split('@')[0]}/{row.item_id}", row.machine_status, row.status)
+        for row in reviewed
+    )

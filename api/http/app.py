@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.http.agreement_routes import router as agreement_router
 from api.http.auth import Principal, token_checker
+from api.http.dispute_routes import router as dispute_router
 from api.http.docs import add_docs
 from api.http.errors import install_error_handlers
 from api.http.guard import BodyLimits, RequestGuard
@@ -54,6 +56,8 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
     add_docs(app)
     app.include_router(router)
     app.include_router(review_router)
+    app.include_router(agreement_router)
+    app.include_router(dispute_router)
     app.include_router(health_router)
 
     return app

@@ -22,6 +22,9 @@ UPLOADERS = (Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
 REVIEWERS = (Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
 READERS = tuple(Role)
 REDACTED_ROLES = (Role.TRAINER, Role.AGENT)
+DISPUTERS = (Role.AGENT,)
+DISPUTE_DECIDERS = (Role.ADMIN, Role.SUPERVISOR)
+"""Inspectors do not decide disputes: the item they reviewed may be the one disputed."""
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ DESCRIPTIONS = {
     403: "the token's role may not do this",
     404: "no such call, or not one this token may see",
     405: "method not allowed on this path",
-    409: "the call is not in a state that allows this",
+    409: "the call (or dispute) is not in a state that allows this",
     413: "the body is larger than the limit (CALLQA_MAX_UPLOAD_MB for uploads)",
     422: "a parameter or the body is invalid; `errors` names the fields",
     503: "a service callqa needs is down",

@@ -126,6 +126,10 @@ class RequestGuard:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            # never part of a real request, and PostgreSQL refuses it in any text: a clear 400
+            await error_response(400, "the URL contains a NUL character")(scope, receive, send)
+            return
         try:
             refusal = await self._admit(scope)
             if refusal is not None:

@@ -276,8 +276,8 @@ def list_calls(
         routing_queue=routing,
         customer_sentiment=customer_sentiment,
         recovery=recovery,
-        started_from=_day_start(date_from),
-        started_to=_day_start(date_to, next_day=True),
+        started_from=day_start(date_from),
+        started_to=day_start(date_to, next_day=True),
         limit=limit,
         offset=offset,
     )
@@ -372,7 +372,7 @@ def visible_call(call: Call | None, who: Principal) -> Call:
     return call
 
 
-def _day_start(day: date | None, next_day: bool = False) -> datetime | None:
+def day_start(day: date | None, next_day: bool = False) -> datetime | None:
     """Midnight UTC of `day` (of the day after, for an inclusive end); the end of the calendar
     (9999-12-31) has no day after it and means no upper bound."""
     if day is None or (next_day and day == date.max):

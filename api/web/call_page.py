@@ -18,10 +18,12 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from api.http.auth import READERS, REDACTED_ROLES, REVIEWERS, BrowserSession, services_of
 from api.http.routes import detail_of
 from api.http.schemas import CallDetail
+from api.web.disputes import call_page_context
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for
 from runtime.services import Services
 from scoring.results import ItemStatus
+from store.metadata import NO_NUL
 from store.review_queue import QueueFilter
 from store.tables import Call
 from workers.reviewing import NothingToReview, decide, review_state
@@ -102,8 +104,9 @@ def call_page(
         review = review_state(services, call)
     except NothingToReview:
         review = None
+    labels = {item.item_id: item.label for item in detail.scorecard.items} if detail.scorecard else {}
     markers = [
-        Marker(f.start, f.end, f.kind if f.item_id is None else f.item_id, f.kind)
+        Marker(f.start, f.end, labels.get(f.item_id or "", f.item_id or MARKED_KINDS[f.kind]), f.kind)
         for f in detail.findings or []
         if f.kind in MARKED_KINDS or f.item_id is not None
     ]
@@ -121,6 +124,7 @@ def call_page(
             "tags": segment_tags(detail),
             "machine_items": {item.item_id: item for item in review.machine.items} if review else {},
             "next_call": _next_call(services, call.id) if role in REVIEWERS else None,
+            **call_page_context(services, browser, call, review),
         },
     )
 
@@ -131,7 +135,7 @@ def decide_item(
     call_id: str,
     item_id: str,
     decision: Annotated[str, Form(pattern="^(confirm|pass|fail|na)$")],
-    comment: Annotated[str, Form(max_length=2000)] = "",
+    comment: Annotated[str, Form(max_length=2000, pattern=NO_NUL)] = "",
     browser: BrowserSession = Depends(form_for(*REVIEWERS)),
 ) -> Response:
     """Confirm or override one item; back to the call page at that item."""

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from api.http.auth import REVIEWERS, BrowserSession
+from api.http.auth import DISPUTE_DECIDERS, REVIEWERS, BrowserSession
 from store.tokens import Role
 
 HERE = Path(__file__).parent
@@ -30,6 +30,7 @@ SECURITY_HEADERS = {
 
 NAVIGATION = (
     ("/ui/queue", "Review queue", REVIEWERS),
+    ("/ui/disputes", "Disputes", DISPUTE_DECIDERS),
     ("/ui/admin/users", "Users", (Role.ADMIN,)),
 )
 """The frame's links: each shown only to the roles that may open the page."""

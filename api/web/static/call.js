@@ -63,6 +63,8 @@
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target.closest("input, textarea, select")) return;
+    // The player's own controls answer space and the arrows when it has the focus: twice would undo it.
+    if (event.target === player && (event.key === " " || event.key.startsWith("Arrow"))) return;
     const step = { j: 1, k: -1 }[event.key];
     if (event.key === " " && player) {
       event.preventDefault();
@@ -83,7 +85,7 @@
     event.preventDefault();
   });
 
-  for (const item of items) item.addEventListener("focus", () => select(item));
+  for (const item of items) item.addEventListener("focusin", () => select(item));
   const wanted = window.location.hash && document.getElementById(window.location.hash.slice(1));
   select(wanted && wanted.classList.contains("item") ? wanted : items.find((i) => !i.querySelector(".status + .status")) || items[0] || null);
 

@@ -1,0 +1,278 @@
+"""The call page in a real browser: Chromium driven by Playwright against the real server.
+
+Two real recordings from samples/ are uploaded through the API (d13: a smart-meter booking
+that never closes; d11: a move-out that never greets), each stored with a transcript whose
+lines are the eval corpus's reference lines at the times they are spoken in the recording
+(shared/eval/dev/calls/), scored by `scoring.evaluate.analyse` and routed, as a worker would;
+no ASR runs. An inspector listens, reads along, seeks, works the score sheet from the keyboard,
+overrides an item with a comment and moves to the next call; the agent reads their own call
+redacted. The page is saved to docs/screenshots/call-page.png for the README (paused at a fixed
+time; the call id, the history's times and the player, whose bar shows how much has loaded,
+masked, so a rerun gives the same picture).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from asr.transcript import Speaker
+from runtime.services import Services
+from scoring.evaluate import analyse
+from scoring.routing import route
+from tests.conftest import SAMPLES
+from tests.helpers import segment, transcript
+from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
+from tests.test_web import PASSWORD
+from tests.test_web_browser import SCREENSHOTS, chromium, site  # noqa: F401  (`site`: a fixture)
+
+Line = tuple[Speaker, float, float, str]
+
+D13: list[Line] = [
+    ("agent", 1.326, 5.6, "Morning! Contoso Energy, Grace here. What can I do for you?"),
+    ("agent", 5.964, 11.077, "Please be advised that calls to Contoso Energy are recorded "
+                             "for training and monitoring."),
+    ("customer", 11.721, 15.292, "Hi Grace, I'd like to book a smart meter installation, please."),
+    ("agent", 15.739, 19.365, "Lovely. Can I take your account number and your full name?"),
+    ("customer", 20.189, 23.006, "It's nine three zero five five two, Oliver Grant."),
+    ("agent", 23.53, 30.014, "Thank you, Mr. Grant, that matches. "
+                             "The earliest slot is next Tuesday, between eight and twelve."),
+    ("customer", 33.514, 36.439, "Sorry, I was checking my calendar. Tuesday works."),
+    ("agent", 37.152, 42.393, "Booked. The engineer will call thirty minutes before arriving, "
+                              "and the installation is free."),
+    ("customer", 42.934, 44.951, "Fantastic, thanks a lot. Bye!"),
+]  # fmt: skip
+D11: list[Line] = [
+    ("agent", 1.159, 3.93, "Yep, go ahead, what's the account number?"),
+    ("customer", 4.972, 12.584, "Oh, hi. It's four zero eight eight one six. "
+                                "I'm moving out on Saturday, and I want to close my account."),
+    ("agent", 13.214, 18.244, "Please be advised that calls to Contoso Energy are recorded "
+                              "for training and monitoring."),
+    ("agent", 18.793, 21.94, "Can you confirm the name on the account and your date of birth?"),
+    ("customer", 22.866, 26.284, "Steven Park, August third, nineteen eighty seven."),
+    ("agent", 27.375, 33.366, "Thanks. I'll need a final meter reading on Saturday. "
+                              "You can text it to us or enter it online."),
+    ("customer", 32.466, 35.122, "Okay. And where will the final bill go?"),
+    ("agent", 35.5, 40.978, "To your email, within two weeks. "
+                            "Any credit left on the account will be refunded to your bank."),
+    ("customer", 41.712, 43.347, "Sounds good, thanks."),
+    ("agent", 44.056, 46.444, "Is there anything more I can do for you today?"),
+    ("customer", 47.427, 49.01, "Nothing else, cheers."),
+    ("agent", 49.453, 52.998, "Thanks for choosing Contoso Energy, and goodbye for now."),
+]  # fmt: skip
+WAIT_MS = 10_000
+"""The longest any one thing is waited for: a page, a seek, playback starting."""
+
+
+def store_call(base: str, services: Services, name: str, lines: list[Line], **metadata: str) -> str:
+    """Upload samples/`name` through the API, then store its transcript and analysis."""
+    token = services.tokens.create("admin", "seeding the call page test")[1]
+    with (SAMPLES / name).open("rb") as audio:
+        response = httpx.post(
+            f"{base}/calls",
+            headers={"Authorization": f"Bearer {token}"},
+            files={"file": (name, audio, "audio/flac")},
+            data=metadata,
+            timeout=30,
+        )
+    assert response.status_code == 202, response.text
+    call_id: str = response.json()["id"]
+    stored = services.calls.get(call_id)
+    assert stored is not None and stored.duration_s is not None
+    duration = stored.duration_s
+    said = transcript(
+        [segment(who, start, end, text, 0 if who == "agent" else 1) for who, start, end, text in lines],
+        duration=duration,
+    )
+    assert said.segments[-1].end < duration  # every line inside the recording
+    analysis = analyse(said, services.scorecards.get("generic-en"))
+    decision = route(call_id, analysis.score, 0.0, analysis.sentiment, analysis.escalation)
+    services.results.save_transcript(call_id, "reference", said)
+    services.results.save_analysis(call_id, "generic-en@2", analysis, decision)
+    return call_id
+
+
+def test_an_inspector_listens_reads_along_and_decides_from_the_keyboard(
+    request: pytest.FixtureRequest,
+) -> None:
+    executable = chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    base, services = request.getfixturevalue("site")  # the real server, and services on its database
+    booking = store_call(
+        base, services, "d13.flac", D13, agent_id="D204", agent_name="Grace", team="billing",
+        queue="energy-en", started_at="2026-11-02T09:14:00Z",
+    )  # fmt: skip
+    move_out = store_call(
+        base, services, "d11.flac", D11, agent_id="D202", agent_name="Maria", team="moves",
+        queue="energy-en", started_at="2026-11-02T10:02:00Z",
+    )  # fmt: skip
+    services.users.add("ines", PASSWORD, "inspector", team="billing")
+    services.users.add("grace", PASSWORD, "agent", agent_id="D204")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 1250}, locale="en-GB", timezone_id="UTC")
+        page.set_default_timeout(WAIT_MS)
+        audio_answers: list[Any] = []
+        page.on("response", lambda r: audio_answers.append(r) if r.url.endswith("/audio") else None)
+
+        page.goto(f"{base}/ui/calls/{booking}")  # not signed in: sign in, and back to the call
+        sign_in(page, "ines")
+        page.wait_for_url(f"{base}/ui/calls/{booking}")
+        expect(page.get_by_role("heading", name=re.compile("^Call"))).to_contain_text("d13.flac")
+        player = page.locator("#player")
+        lines = page.locator("#transcript .segment")
+        expect(lines).to_have_count(len(D13))
+        expect(lines.nth(4)).to_contain_text("nine three zero five five two")  # inspectors read it all
+
+        # the recording loads, plays and pauses with the space bar, and was fetched in ranges
+        until(page, "a.duration > 0")
+        assert abs(player.evaluate("a => a.duration") - 46.0) < 0.1
+        page.keyboard.press(" ")
+        until(page, "a.currentTime > 0.5")
+        page.keyboard.press(" ")
+        until(page, "a.paused")
+        assert any(answer.status == 206 for answer in audio_answers), [a.status for a in audio_answers]
+        player.focus()  # as after a click on the player's own controls: space still plays and pauses
+        page.keyboard.press(" ")
+        until(page, "!a.paused")
+        page.keyboard.press(" ")
+        until(page, "a.paused")
+
+        # a transcript line's time seeks there, and the line being heard is marked as it plays
+        lines.nth(3).locator("button.time").click()  # 0:15, the agent asks for the account
+        until(page, "a.currentTime >= 15.7")
+        expect(lines.nth(3)).to_have_class(re.compile(r"\bcurrent\b"))
+        expect(lines.nth(4)).to_have_class(re.compile(r"\bcurrent\b"), timeout=WAIT_MS)  # played on to 0:20
+        expect(lines.nth(3)).not_to_have_class(re.compile(r"\bcurrent\b"))
+        page.keyboard.press(" ")  # pause
+        until(page, "a.paused")
+        at = player.evaluate("a => a.currentTime")
+        page.keyboard.press("b")  # back 5 s
+        until(page, "Math.abs(a.currentTime - x) < 0.05", at - 5)
+        heard = [i for i, (_, start, end, _) in enumerate(D13) if start <= at - 5 < end]
+        expect(page.locator("#transcript .segment.current")).to_have_count(len(heard))
+        for index in heard:
+            expect(lines.nth(index)).to_have_class(re.compile(r"\bcurrent\b"))
+
+        # the findings sit on the timeline where they happened: greeting, disclosure, the 3.5 s silence
+        markers = page.locator("#timeline .marker")
+        expect(markers).to_have_count(3)
+        bar = box(page.locator("#timeline"))
+        for index, (kind, start) in enumerate((("phrase", 3.269), ("phrase", 9.251), ("silence", 30.014))):
+            expect(markers.nth(index)).to_have_class(re.compile(rf"\bkind-{kind}\b"))
+            found = box(markers.nth(index))
+            assert found["width"] > 0
+            assert bar["x"] <= found["x"] and found["x"] + found["width"] <= bar["x"] + bar["width"]
+            assert abs(found["x"] - bar["x"] - bar["width"] * start / 46.014) < 3  # px
+        expect(markers.nth(0)).to_have_attribute("title", "Greeting at 0:03")
+        expect(page.locator(".legend li")).to_have_text(["scorecard item", "silence"])
+
+        # the score sheet from the keyboard: c confirms, j/k move, f fails; each a form post
+        items = page.locator("#sheet .item")
+        expect(items.nth(0)).to_have_class(re.compile(r"\bselected\b"))  # the first item not decided
+        expect(items.nth(0)).to_contain_text("Greeting")
+        page.keyboard.press("c")
+        page.wait_for_url(f"{base}/ui/calls/{booking}#item-greeting")
+        expect(item(page, "greeting").locator(".statuses")).to_contain_text("inspector: pass")
+        expect(page.locator("#final-score")).to_contain_text("Reviewed")
+        for _ in range(5):
+            page.keyboard.press("j")
+        expect(item(page, "closing")).to_have_class(re.compile(r"\bselected\b"))
+        page.keyboard.press("j")  # the last item stays selected
+        expect(item(page, "closing")).to_have_class(re.compile(r"\bselected\b"))
+        page.keyboard.press("f")  # the agent never closed the call: the machine was right
+        page.wait_for_url(f"{base}/ui/calls/{booking}#item-closing")
+        expect(item(page, "closing").locator(".statuses")).to_contain_text("inspector: fail")
+        page.keyboard.press("k")
+        expect(item(page, "forbidden_phrases")).to_have_class(re.compile(r"\bselected\b"))
+        expect(item(page, "closing")).not_to_have_class(re.compile(r"\bselected\b"))
+
+        # an override with a comment: shown on the item and in the history; the reviewed score follows
+        comment = "3.5 s silence at 0:30 not filled: no hold offered before the booking"
+        dead_air = item(page, "dead_air")
+        expect(dead_air.locator(".statuses")).to_contain_text("machine: pass")
+        dead_air.get_by_role("textbox").press_sequentially(comment)  # its c, f, n, b, k: text, not keys
+        expect(dead_air).to_have_class(re.compile(r"\bselected\b"))  # typing in an item selects it
+        dead_air.get_by_role("textbox").press("Enter")  # decides nothing (it would confirm the pass)
+        expect(page).to_have_url(f"{base}/ui/calls/{booking}#item-closing")
+        expect(page.locator("table.history tbody tr")).to_have_count(2)
+        dead_air.get_by_role("button", name="Fail").click()
+        page.wait_for_url(f"{base}/ui/calls/{booking}#item-dead_air")
+        expect(item(page, "dead_air").locator(".statuses")).to_contain_text("inspector: fail")
+        expect(item(page, "dead_air").locator(".statuses")).to_contain_text(comment)
+        history = page.locator("table.history tbody tr")
+        expect(history).to_have_count(3)
+        expect(history.filter(has_text="dead_air")).to_contain_text(comment)
+        final = services.calls.get(booking)
+        assert final is not None and final.final_score is not None and final.final_verdict is not None
+        expect(page.locator("#final-score")).to_contain_text(f"{final.final_score:.0f}")
+        expect(page.locator("#final-score")).to_contain_text(final.final_verdict.upper())
+
+        # the README's picture: paused on the line where the agent asks for the account
+        player.evaluate("a => { a.pause(); a.currentTime = 16; }")
+        until(page, "a.currentTime === 16 && !a.seeking")
+        expect(lines.nth(3)).to_have_class(re.compile(r"\bcurrent\b"))
+        playhead = box(page.locator("#playhead"))
+        assert abs(playhead["x"] - bar["x"] - bar["width"] * 16 / 46.014) < 3  # px
+        page.locator("#sheet").evaluate("s => s.scrollTop = 0")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(
+            path=SCREENSHOTS / "call-page.png",
+            full_page=True,
+            # masked: the call id, the decisions' times, and the player (its bar shows how much is loaded)
+            mask=[page.locator(".call-id"), page.locator("table.history td:first-child"), player],
+            mask_color="#c9d1dc",
+        )
+
+        # n: the next call in the queue that no one has reviewed
+        page.keyboard.press("n")
+        page.wait_for_url(f"{base}/ui/calls/{move_out}")
+        expect(page.get_by_role("heading", name=re.compile("^Call"))).to_contain_text("d11.flac")
+        expect(page.locator("#next-call")).to_have_count(0)  # the booking is reviewed: nothing after this one
+        page.get_by_role("button", name="Sign out").click()
+
+        # the agent reads their own call with the account number masked, and cannot listen or decide
+        page.goto(f"{base}/ui/calls/{booking}")
+        sign_in(page, "grace")
+        page.wait_for_url(f"{base}/ui/calls/{booking}")
+        expect(lines.nth(4)).to_contain_text("It's [DIGITS], Oliver Grant.")
+        expect(page.locator("#transcript")).not_to_contain_text("nine three zero")
+        expect(page.locator("audio")).to_have_count(0)
+        expect(page.locator("form.decide")).to_have_count(0)
+        expect(item(page, "dead_air").locator(".statuses")).to_contain_text("inspector: fail")
+        expect(page.locator("#next-call")).to_have_count(0)
+        assert page.request.get(f"{base}/ui/calls/{booking}/audio").status == 403
+        browser.close()
+    assert (SCREENSHOTS / "call-page.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def until(page: Any, condition: str, x: float = 0) -> None:
+    """Wait (at most WAIT_MS) until `condition` holds of the player `a` (and the number `x`).
+    A function, not a string expression: the page's CSP forbids eval, and rightly."""
+    predicate = f"x => {{ const a = document.getElementById('player'); return {condition}; }}"
+    page.wait_for_function(predicate, arg=x)
+
+
+def sign_in(page: Any, name: str) -> None:
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def item(page: Any, item_id: str) -> Any:
+    return page.locator(f"#item-{item_id}")
+
+
+def box(locator: Any) -> dict[str, float]:
+    found = locator.bounding_box()
+    assert found is not None, "not laid out"
+    result: dict[str, float] = found
+    return result
