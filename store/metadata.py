@@ -37,8 +37,14 @@ def iso_datetime_only(value: object) -> object:
 
 IsoDateTime = Annotated[datetime, BeforeValidator(iso_datetime_only)]
 
-NO_NUL = r"^[^\x00]*$"
-"""PostgreSQL text cannot hold a NUL character: a value with one is refused (422), not a crash (500)."""
+
+def without_nul(value: object) -> object:
+    """Text with its NUL characters dropped: never meaningful in a name or a comment, and
+    PostgreSQL refuses them in any text column (it would answer 500, not a clear error)."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+Clean = BeforeValidator(without_nul)
 
 _SCHEMA_KEYS = ("type", "format", "$ref", "enum", "maxLength", "minLength", "pattern")
 
@@ -74,13 +80,13 @@ class CallMetadata(BaseModel):
         extra="forbid", str_strip_whitespace=True, json_schema_extra=_blank_allowed_everywhere
     )
 
-    agent_id: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
-    agent_name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
-    team: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
-    queue: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
+    agent_id: Annotated[str | None, Clean] = Field(default=None, max_length=100)
+    agent_name: Annotated[str | None, Clean] = Field(default=None, max_length=200)
+    team: Annotated[str | None, Clean] = Field(default=None, max_length=100)
+    queue: Annotated[str | None, Clean] = Field(default=None, max_length=100)
     direction: Direction | None = None
     started_at: IsoDateTime | None = None
-    external_id: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
+    external_id: Annotated[str | None, Clean] = Field(default=None, max_length=200)
     language: Language | None = Field(
         default=None, description="spoken language when known; otherwise the queue's, else detected"
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from fastapi.testclient import TestClient
 
 from runtime.services import Services
 from runtime.settings import Settings
@@ -109,6 +110,15 @@ def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path / "data", scorecard_dir=None, default_language=None, audit_rate=0.0, queues={}
     )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The HTTP API and pages in process, without worker processes (on both databases)."""
+    from api.http.app import create_app
+
+    with TestClient(create_app(settings, start_workers=False)) as test_client:
+        yield test_client
 
 
 @pytest.fixture

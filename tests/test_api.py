@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from runtime.settings import Settings
 from tests.conftest import tone
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, start_workers=False)) as test_client:
-        yield test_client
 
 
 def token(client: TestClient, role: str, agent_id: str | None = None) -> dict[str, str]:

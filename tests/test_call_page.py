@@ -4,21 +4,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
-from api.http.app import create_app
-from runtime.settings import Settings
 from tests.test_api import scored_call_with_pii
 from tests.test_web import add_user, csrf_of, sign_in
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, start_workers=False)) as test_client:
-        yield test_client
 
 
 def as_user(client: TestClient, name: str, role: str, agent_id: str | None = None) -> None:

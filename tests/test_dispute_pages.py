@@ -5,22 +5,12 @@ plain forms and CSRF; what each role sees of it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
-from api.http.app import create_app
-from runtime.settings import Settings
 from tests.test_api import scored_call_with_pii
 from tests.test_call_page import as_user
 from tests.test_web import csrf_of, sign_in
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, start_workers=False)) as test_client:
-        yield test_client
 
 
 def failed_items(page: str) -> list[str]:

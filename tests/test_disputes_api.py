@@ -4,25 +4,16 @@ call's history, and every refusal says why with its status code."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api.http.app import create_app
 from runtime.settings import Settings
 from store.db import session_factory
 from store.tables import AnalysisRow
 from tests.test_api import scored_call_with_pii, token
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, start_workers=False)) as test_client:
-        yield test_client
 
 
 def items(client: TestClient, call_id: str, status: str) -> list[dict[str, Any]]:

@@ -7,10 +7,8 @@ written the way a worker on another host writes them, into the shared database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
@@ -20,12 +18,6 @@ from runtime.settings import Settings
 from store.db import session_factory
 from store.heartbeats import HeartbeatRepository
 from store.tables import Call, CallStatus, WorkerHeartbeat, utcnow
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, start_workers=False)) as test_client:
-        yield test_client
 
 
 def services_of(client: TestClient) -> Services:

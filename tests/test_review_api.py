@@ -4,21 +4,13 @@ result is kept beside it, and every decision is in the call's history (SQLite an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from runtime.settings import Settings
 from tests.test_api import scored_call_with_pii, token
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, start_workers=False)) as test_client:
-        yield test_client
 
 
 def test_an_override_changes_the_final_score_and_keeps_the_machines(client: TestClient) -> None:

@@ -12,7 +12,6 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,12 +31,6 @@ from store.web_sessions import SessionTimeouts, WebSessionStore
 from tests.test_api import scored_call_with_pii, token
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, start_workers=False)) as test_client:
-        yield test_client
 
 
 def services_of(client: TestClient) -> Services:

@@ -20,7 +20,7 @@ from api.http.routes import MAX_OFFSET, known_query_only, visible_call
 from review.disputes import DisputeRefused, DisputeState, Refusal
 from scoring.results import ItemStatus
 from store.disputes import DisputeFilter
-from store.metadata import NO_NUL
+from store.metadata import Clean
 from store.tables import Dispute
 from store.tokens import Role
 from workers import disputes
@@ -72,7 +72,7 @@ class DisputeView(BaseModel):
 
 
 class DisputeInput(BaseModel):
-    item_id: str = Field(max_length=100, pattern=NO_NUL)
+    item_id: Annotated[str, Clean] = Field(max_length=100)
     reason: str = Field(max_length=2000, pattern=SAID, description="why the item's result is wrong")
 
 
@@ -118,8 +118,8 @@ def open_dispute(
 def list_disputes(
     request: Request,
     state: DisputeState | None = None,
-    agent_id: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
-    call_id: Annotated[str | None, Query(max_length=32, pattern=NO_NUL)] = None,
+    agent_id: Annotated[str | None, Query(max_length=100)] = None,
+    call_id: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     who: Principal = Depends(require(*DISPUTERS, *DISPUTE_DECIDERS)),

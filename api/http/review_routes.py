@@ -16,7 +16,7 @@ from api.http.auth import REVIEWERS, Principal, require, services_of
 from api.http.errors import error_responses
 from api.http.routes import known_query_only, visible_call
 from scoring.results import ItemStatus, Score
-from store.metadata import NO_NUL
+from store.metadata import Clean
 from store.tables import ItemReview
 from workers.reviewing import NothingToReview, ReviewState, decide, review_state
 
@@ -58,7 +58,7 @@ class ReviewView(BaseModel):
 
 class ItemDecisionInput(BaseModel):
     status: Literal[ItemStatus.PASS, ItemStatus.FAIL, ItemStatus.NA] = Field(description="pass, fail or na")
-    comment: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
+    comment: Annotated[str | None, Clean] = Field(default=None, max_length=2000)
 
 
 @router.get("/calls/{call_id}/review", response_model=ReviewView)

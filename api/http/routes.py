@@ -38,7 +38,7 @@ from scoring.routing import RoutingQueue
 from scoring.scorecard import SentimentLabel
 from store.blobs import TooLargeError
 from store.calls import CallFilter, metadata_differences
-from store.metadata import NO_NUL, CallMetadata, Direction, IsoDateTime, Language, blank_allowed
+from store.metadata import CallMetadata, Clean, Direction, IsoDateTime, Language, blank_allowed
 from store.tables import Call, CallStatus
 from store.tokens import Role
 from workers.dispatch import Dispatcher
@@ -87,8 +87,8 @@ def _iso_day_only(value: object) -> object:
 IsoDay = Annotated[date, BeforeValidator(_iso_day_only)]
 # A form field is absent or has a value; multipart has no null, so the schema does not offer one.
 # An empty field means not given, as in the CSV (store/metadata.py: blank_allowed).
-Text100 = Annotated[str | SkipJsonSchema[None], Form(max_length=100, pattern=NO_NUL)]
-Text200 = Annotated[str | SkipJsonSchema[None], Form(max_length=200, pattern=NO_NUL)]
+Text100 = Annotated[str | SkipJsonSchema[None], Form(max_length=100), Clean]
+Text200 = Annotated[str | SkipJsonSchema[None], Form(max_length=200), Clean]
 Blankable = Form(json_schema_extra=blank_allowed)
 
 

@@ -23,7 +23,7 @@ from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for
 from runtime.services import Services
 from scoring.results import ItemStatus
-from store.metadata import NO_NUL
+from store.metadata import Clean
 from store.review_queue import QueueFilter
 from store.tables import Call
 from workers.reviewing import NothingToReview, decide, review_state
@@ -135,7 +135,7 @@ def decide_item(
     call_id: str,
     item_id: str,
     decision: Annotated[str, Form(pattern="^(confirm|pass|fail|na)$")],
-    comment: Annotated[str, Form(max_length=2000, pattern=NO_NUL)] = "",
+    comment: Annotated[str, Form(max_length=2000), Clean] = "",
     browser: BrowserSession = Depends(form_for(*REVIEWERS)),
 ) -> Response:
     """Confirm or override one item; back to the call page at that item."""
