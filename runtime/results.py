@@ -9,6 +9,7 @@ validation as they are read), so no caller reads a result back by string keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from asr.transcript import Transcript
@@ -21,6 +22,8 @@ from store.calls import CallRepository
 class StoredAnalysis:
     """The call's current analysis, with the card it was scored on and how it was routed."""
 
+    id: int
+    created_at: datetime
     scorecard_key: str
     analysis: Analysis
     routing: RoutingDecision
@@ -39,7 +42,11 @@ class CallResults:
         if row is None:
             return None
         return StoredAnalysis(
-            row.scorecard_key, Analysis.model_validate(row.data), RoutingDecision.model_validate(row.routing)
+            row.id,
+            row.created_at,
+            row.scorecard_key,
+            Analysis.model_validate(row.data),
+            RoutingDecision.model_validate(row.routing),
         )
 
     def save_transcript(self, call_id: str, asr_version: str, transcript: Transcript) -> None:

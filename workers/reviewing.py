@@ -11,8 +11,9 @@ from datetime import datetime
 
 from review.agreement import Agreement, Pair, agreement_by_item
 from review.final_score import HUMAN_STATUSES, ItemDecision, final_score
+from runtime.results import StoredAnalysis
 from runtime.services import Services
-from scoring.results import Analysis, ItemStatus, Score
+from scoring.results import ItemStatus, Score
 from store.db import session_factory
 from store.reviews import Decision, ReviewRepository
 from store.tables import Call, ItemReview
@@ -32,14 +33,15 @@ class ReviewState:
     decisions: dict[str, ItemReview]
 
 
-def review_state(services: Services, call: Call) -> ReviewState:
-    row = services.calls.analysis(call.id)
-    if row is None:
+def review_state(services: Services, call: Call, stored: StoredAnalysis | None = None) -> ReviewState:
+    """`stored`: the call's current analysis when the caller has read it already."""
+    stored = stored or services.results.analysis(call.id)
+    if stored is None:
         raise NothingToReview(f"call {call.id} has not been scored yet")
-    machine = Analysis.model_validate(row.data).score
-    decisions = _repository(services).current(call.id, row.id)
-    final = final_score(services.scorecards.get(row.scorecard_key), machine, _as_decisions(decisions))
-    return ReviewState(row.id, row.created_at, row.scorecard_key, machine, final, decisions)
+    machine = stored.analysis.score
+    decisions = _repository(services).current(call.id, stored.id)
+    final = final_score(services.scorecards.get(stored.scorecard_key), machine, _as_decisions(decisions))
+    return ReviewState(stored.id, stored.created_at, stored.scorecard_key, machine, final, decisions)
 
 
 def decide(

@@ -32,6 +32,7 @@ from api.http.schemas import (
     MetadataCorrection,
     ScorecardList,
 )
+from runtime.results import StoredAnalysis
 from runtime.services import Services
 from scoring.results import Verdict
 from scoring.routing import RoutingQueue
@@ -207,13 +208,13 @@ def get_call(
     the redacted view: they need the conversation, not the caller's card number."""
     services = services_of(request)
     call = visible_call(services.calls.get(call_id), who)
-    return detail_of(services, call, redacted or who.role in REDACTED_ROLES)
-
-
-def detail_of(services: Services, call: Call, redacted: bool) -> CallDetail:
-    """A call with its results, as the API and the call page show it (`redacted`: personal data
-    masked everywhere it appears)."""
     stored = services.results.analysis(call.id)
+    return detail_of(services, call, stored, redacted or who.role in REDACTED_ROLES)
+
+
+def detail_of(services: Services, call: Call, stored: StoredAnalysis | None, redacted: bool) -> CallDetail:
+    """A call with its results, as the API and the call page show it (`redacted`: personal data
+    masked everywhere it appears, in `stored` itself too, which the detail shares)."""
     detail = CallDetail(**CallSummary.of(call).model_dump()).with_results(
         services.results.transcript(call.id), stored
     )

@@ -99,9 +99,11 @@ def call_page(
     services = services_of(request)
     call = _call_for(services, browser, call_id)
     role = browser.principal.role
-    detail = detail_of(services, call, redacted=role in REDACTED_ROLES)
+    # read once: the score sheet shows the same (redacted where the role needs it) analysis
+    stored = services.results.analysis(call.id)
+    detail = detail_of(services, call, stored, redacted=role in REDACTED_ROLES)
     try:
-        review = review_state(services, call)
+        review = review_state(services, call, stored)
     except NothingToReview:
         review = None
     labels = {item.item_id: item.label for item in detail.scorecard.items} if detail.scorecard else {}
