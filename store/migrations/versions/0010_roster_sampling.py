@@ -1,0 +1,23 @@
+"""roster sampling (reserved: filled in by the work that owns it)
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-27 06:40:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

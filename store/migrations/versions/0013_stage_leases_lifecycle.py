@@ -1,0 +1,23 @@
+"""stage leases lifecycle (reserved: filled in by the work that owns it)
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-11-27 06:40:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
