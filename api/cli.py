@@ -11,6 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from api import cli_calibrate, cli_import, cli_insights, cli_lifecycle, cli_sampling, cli_status
+from api.cli_calibration_sessions import calibration_session_app
+from api.cli_eval import evaluate
+from api.cli_search import search_app
 from api.http.schemas import CallSummary
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
 from api.render import agreement_table, call_page, message, results_table, safe, terminal_json
@@ -41,6 +45,9 @@ user_app = typer.Typer(help="People who sign in to the web workspace (/ui).", no
 app.add_typer(user_app, name="user")
 scorecard_app = typer.Typer(help="Scorecards: validate, list, add.", no_args_is_help=True)
 app.add_typer(scorecard_app, name="scorecard")
+app.command(name="eval")(evaluate)
+app.add_typer(search_app, name="search")
+app.add_typer(calibration_session_app, name="calibration-session")
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
@@ -170,33 +177,6 @@ def serve(
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
     uvicorn.run(create_app(settings, start_workers=workers), host=host, port=port, log_config=None)
-
-
-@app.command(name="eval")
-def evaluate(
-    corpus: Annotated[Path, typer.Argument(help="a corpus folder in the shared/eval/SCHEMA.md format")],
-    out: Annotated[Path, typer.Option(help="where to write the evaluation report (JSON)")] = Path(
-        "report.json"
-    ),
-    predictions: Annotated[Path | None, typer.Option(help="folder for per-call predictions")] = None,
-    reference_text: Annotated[
-        bool,
-        typer.Option(
-            help="score the ground-truth utterances as the transcript (isolates detectors from ASR)"
-        ),
-    ] = False,
-) -> None:
-    """Process a labelled corpus, write predictions and the SCHEMA section 7 report."""
-    from eval.run import run_evaluation
-    from eval.summary import heading, summary_tables
-
-    settings = get_settings()
-    configure_logging(settings.log_format, "WARNING")
-    report = run_evaluation(settings, corpus, out, predictions, reference_text=reference_text, console=errors)
-    console.print(safe(heading(report)))
-    for table in summary_tables(report):
-        console.print(table)
-    console.print(safe(f"report written to {out}"))
 
 
 @scorecard_app.command("validate")
@@ -419,6 +399,13 @@ def _resolve(services: Services, ref: str) -> Call:
         errors.print(message("error:", "red", error))
         raise typer.Exit(1) from error
 
+
+cli_lifecycle.register(app)  # after the commands above, so that `callqa --help` lists them first
+cli_status.register(app)
+cli_import.register(app)
+cli_sampling.register(app)
+cli_calibrate.register(app)
+cli_insights.register(app)
 
 if __name__ == "__main__":
     main()

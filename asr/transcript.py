@@ -7,6 +7,7 @@ years part it carries a `schema_version`: older rows are upgraded as they are re
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -77,6 +78,14 @@ class HoldSpan(BaseModel):
     channel: int | None
 
 
+class TranscriptSource(StrEnum):
+    """Where the words come from: heard by callqa's ASR, or given as text (a recorder's or CCaaS
+    platform's transcript, a chat log), which has no audio to judge."""
+
+    ASR = "asr"
+    TEXT = "text"
+
+
 class Transcript(BaseModel):
     schema_version: int = Field(
         default=TRANSCRIPT_SCHEMA_VERSION,
@@ -98,6 +107,8 @@ class Transcript(BaseModel):
     notes: list[str] = Field(
         default_factory=list, description="how roles were decided, what the guards dropped, audio warnings"
     )
+    source: TranscriptSource = TranscriptSource.ASR
+    timed: bool = Field(default=True, description="false: a chat without times (turns placed 1 s apart)")
 
     @model_validator(mode="before")
     @classmethod

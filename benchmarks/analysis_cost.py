@@ -17,7 +17,7 @@ from asr.decode import decode
 from asr.transcriber import AsrOptions, Transcriber
 from asr.transcript import Segment
 from eval.corpus import load_corpus
-from eval.predict import SCORECARD_DIR
+from eval.labels import SCORECARD_DIR
 from scoring.catalog import ScorecardCatalog
 from scoring.evaluate import analyse
 from scoring.routing import route

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel
-
 from asr.transcript import Transcript
+from eval.labels import LabelMap
 from scoring.conversation import overtalk, silences
 from scoring.results import Analysis, ItemStatus
-
-DEV_LABELS = Path(__file__).parent / "dev-labels.yaml"
-SCORECARD_DIR = Path(__file__).parent / "scorecards"
-
-
-class LabelMap(BaseModel):
-    scorecards: dict[str, str]
-    labels: dict[str, str]
-    forbidden_phrases: str
-    fail_reasons: dict[str, str]
-
-
-def load_label_map(path: Path = DEV_LABELS) -> LabelMap:
-    return LabelMap.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 def prediction(call_id: str, transcript: Transcript, analysis: Analysis, mapping: LabelMap) -> dict[str, Any]:
@@ -36,7 +19,7 @@ def prediction(call_id: str, transcript: Transcript, analysis: Analysis, mapping
             labels[label] = item.status == ItemStatus.PASS
         elif item is not None and item.status == ItemStatus.NA:
             labels[label] = bool(item.evidence)  # not required here, but was it done?
-    forbidden = items.get(mapping.forbidden_phrases)
+    forbidden = items.get(mapping.forbidden_phrases) if mapping.forbidden_phrases else None
     labels["forbidden_phrases"] = sorted(
         {e.matched for e in forbidden.evidence if e.speaker == "agent" and e.matched} if forbidden else set()
     )

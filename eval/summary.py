@@ -65,3 +65,53 @@ def language_table(language: str, scores: dict[str, Any]) -> Table:
     for metric, value in rows:
         table.add_row(metric, "-" if value is None else f"{value:.3f}")
     return table
+
+
+def simulation_table(simulation: dict[str, Any]) -> Table:
+    """The learning curve of `--simulate-review`: agreement on the calls not yet reviewed, before
+    and after each batch's calibration, against the corrections the machine has learnt from."""
+    table = Table(title=Text(f"Review simulation ({simulation['capacity']} calls per batch)"))
+    columns = (
+        "batch",
+        "reviewed",
+        "defects",
+        "corrections",
+        "unreviewed",
+        "agreement",
+        "kappa",
+        "calibration",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column == "calibration" else "right")
+    for batch in simulation["batches"]:
+        table.add_row(
+            str(batch["batch"]),
+            str(batch["reviewed_calls"]),
+            str(batch["defects_found"]),
+            str(batch["corrections"]),
+            str(batch["unreviewed_calls"]),
+            _before_after(batch["agreement_before"], batch["agreement"]),
+            _before_after(batch["kappa_before"], batch["kappa"]),
+            Text(
+                ", ".join(f"{language}: {outcome}" for language, outcome in batch["calibration"].items())
+                or "-"
+            ),
+        )
+    return table
+
+
+def simulation_lines(simulation: dict[str, Any]) -> list[str]:
+    found = simulation["yield"]
+    ratio = found["risk"] / found["random"] if found["random"] else None
+    return [
+        f"review yield over {found['reviewed_calls']} reviewed calls (true defects per reviewed call): "
+        f"risk routing {found['risk']:.2f}, random sampling {found['random']:.2f} "
+        f"(mean of {found['random_seeds']} draws)" + (f", {ratio:.2f}x" if ratio is not None else "")
+    ]
+
+
+def _before_after(before: float | None, after: float | None) -> str:
+    def show(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    return show(after) if before == after else f"{show(before)} -> {show(after)}"

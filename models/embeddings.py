@@ -100,6 +100,18 @@ def english_encoder() -> SentenceEncoder:
     return SentenceEncoder("all-MiniLM-L6-v2", 384, model.encode)
 
 
+ENCODERS: dict[str, Callable[[], SentenceEncoder]] = {
+    "use-multilingual-v3": shared_encoder,
+    "all-MiniLM-L6-v2": english_encoder,
+}
+"""Each encoder by the name it gives its vectors, for vectors stored with that name."""
+
+
+def encoder_named(name: str) -> SentenceEncoder:
+    """The encoder whose vectors are stored under `name` (KeyError for a name never made here)."""
+    return ENCODERS[name]()
+
+
 def meaning_encoder(language: str | None) -> SentenceEncoder:
     """The encoder that best tells paraphrase from unrelated talk in this language."""
     return english_encoder() if language == "en" else shared_encoder()

@@ -56,15 +56,30 @@ class EmbeddingSentiment:
     def __init__(self, head_path: Path = HEAD_PATH, encoder: SentenceEncoder | None = None) -> None:
         try:
             head = json.loads(head_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise SentimentModelError(f"{head_path}: not a sentiment head: {error}") from error
+        self._load(head, str(head_path))
+        self._encoder = encoder
+
+    @classmethod
+    def from_head(cls, head: dict[str, Any], encoder: SentenceEncoder | None = None) -> EmbeddingSentiment:
+        """A head kept elsewhere than a file (a refitted one, stored with a calibration)."""
+        model = cls.__new__(cls)
+        model._load(head, f"sentiment head {head.get('version', 'unversioned')}")
+        model._encoder = encoder
+        return model
+
+    def _load(self, head: dict[str, Any], source: str) -> None:
+        try:
             self.classes: list[SentimentLabel] = list(head["classes"])
             self.coef = np.asarray(head["coef"], dtype=np.float32)
             self.intercept = np.asarray(head["intercept"], dtype=np.float32)
-        except (OSError, ValueError, KeyError) as error:
-            raise SentimentModelError(f"{head_path}: not a sentiment head: {error}") from error
+        except (ValueError, KeyError, TypeError) as error:
+            raise SentimentModelError(f"{source}: not a sentiment head: {error}") from error
         if set(self.classes) != set(LABELS) or self.coef.shape[0] != len(LABELS):
-            raise SentimentModelError(f"{head_path}: expected three classes {LABELS}")
+            raise SentimentModelError(f"{source}: expected three classes {LABELS}")
         self.name = f"embedding-head:{head.get('version', 'unversioned')}"
-        self._encoder = encoder
+        self.encoder_package = str(head.get("encoder", ""))
 
     def predict(self, texts: list[str]) -> list[Sentiment]:
         if not texts:

@@ -42,9 +42,10 @@ class Agreement:
     kappa_ci: Interval | None
 
 
-def wilson(successes: int, n: int, z: float = Z95) -> Interval:
+def wilson(successes: float, n: float, z: float = Z95) -> Interval:
     """Wilson's score interval for a proportion: sound at 0% and 100% and for small n, where the
-    textbook p ± z·se interval leaves [0, 1] or collapses to a point."""
+    textbook p ± z·se interval leaves [0, 1] or collapses to a point. Counts may be fractional:
+    an effective sample size of a weighted estimate (review/pass_rates.py)."""
     if n == 0:
         return Interval(0.0, 1.0)
     p = successes / n

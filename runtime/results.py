@@ -8,14 +8,16 @@ validation as they are read), so no caller reads a result back by string keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from asr.transcript import Transcript
+from runtime.transcript_cache import TranscriptCache
 from scoring.results import Analysis
 from scoring.routing import RoutingDecision
 from store.calls import CallRepository
+from store.tables import AnalysisRow
 
 
 @dataclass(frozen=True)
@@ -32,22 +34,22 @@ class StoredAnalysis:
 @dataclass(frozen=True)
 class CallResults:
     calls: CallRepository
+    transcripts: TranscriptCache = field(default_factory=TranscriptCache)
 
     def transcript(self, call_id: str) -> Transcript | None:
+        """Shared with other readers of the same call: read-only (runtime/transcript_cache.py)."""
+        stamp = self.calls.transcript_stamp(call_id)
+        if stamp is None:
+            return None
+        return self.transcripts.get(call_id, stamp, lambda: self._read_transcript(call_id))
+
+    def _read_transcript(self, call_id: str) -> Transcript | None:
         row = self.calls.transcript(call_id)
         return None if row is None else Transcript.model_validate(row.data)
 
     def analysis(self, call_id: str) -> StoredAnalysis | None:
         row = self.calls.analysis(call_id)
-        if row is None:
-            return None
-        return StoredAnalysis(
-            row.id,
-            row.created_at,
-            row.scorecard_key,
-            Analysis.model_validate(row.data),
-            RoutingDecision.model_validate(row.routing),
-        )
+        return None if row is None else stored_analysis(row)
 
     def save_transcript(self, call_id: str, asr_version: str, transcript: Transcript) -> None:
         """Stored under the ASR settings' version; the call moves on to `analyzing`."""
@@ -66,6 +68,18 @@ class CallResults:
             decision.model_dump(mode="json"),
             _call_columns(analysis, decision),
         )
+
+
+def stored_analysis(row: AnalysisRow) -> StoredAnalysis:
+    """A stored analysis row as models: the call's current one, or one a caller kept the id of
+    (a calibration session keeps the analysis its calls were picked on)."""
+    return StoredAnalysis(
+        row.id,
+        row.created_at,
+        row.scorecard_key,
+        Analysis.model_validate(row.data),
+        RoutingDecision.model_validate(row.routing),
+    )
 
 
 def _call_columns(analysis: Analysis, decision: RoutingDecision) -> dict[str, Any]:

@@ -12,13 +12,20 @@ from sqlalchemy import Engine
 
 from asr.transcriber import Transcriber
 from models.sentiment import SentimentModel, load_sentiment_model
+from runtime.evidence import EvidenceMarks
 from runtime.results import CallResults
 from runtime.settings import Settings
 from scoring.catalog import ScorecardCatalog
 from store.blobs import BlobStore
 from store.calls import CallRepository
 from store.db import make_engine, migrate, session_factory
+from store.evidence import EvidenceRepository
+from store.leases import LeaseRepository
 from store.review_queue import ReviewQueue
+from store.roster import Roster
+from store.sampling import Selections
+from store.search import SearchIndex
+from store.stage_timings import StageTimings
 from store.tokens import TokenStore
 from store.users import UserStore
 from store.web_sessions import WebSessionStore
@@ -35,12 +42,20 @@ class Services:
 
     @cached_property
     def calls(self) -> CallRepository:
-        return CallRepository(session_factory(self.engine), BlobStore(self.settings.resolved_audio_dir))
+        reserve = int(self.settings.audio_reserve_mb * 1_000_000)
+        return CallRepository(
+            session_factory(self.engine), BlobStore(self.settings.resolved_audio_dir, reserve)
+        )
 
     @cached_property
     def results(self) -> CallResults:
         """The calls' transcripts and analyses as typed models."""
         return CallResults(self.calls)
+
+    @cached_property
+    def evidence(self) -> EvidenceMarks:
+        """Inspectors' evidence marks, typed (what calibration learns from)."""
+        return EvidenceMarks(EvidenceRepository(session_factory(self.engine)))
 
     @cached_property
     def tokens(self) -> TokenStore:
@@ -57,6 +72,30 @@ class Services:
     @cached_property
     def review_queue(self) -> ReviewQueue:
         return ReviewQueue(session_factory(self.engine))
+
+    @cached_property
+    def leases(self) -> LeaseRepository:
+        """Which worker works on which stage of a call (the scaled-out source of truth)."""
+        return LeaseRepository(session_factory(self.engine))
+
+    @cached_property
+    def roster(self) -> Roster:
+        return Roster(session_factory(self.engine))
+
+    @cached_property
+    def selections(self) -> Selections:
+        """The sampling rules' selections (review/sampling.py)."""
+        return Selections(session_factory(self.engine))
+
+    @cached_property
+    def search(self) -> SearchIndex:
+        """The transcript search index (words and vectors per turn)."""
+        return SearchIndex(session_factory(self.engine))
+
+    @cached_property
+    def stage_timings(self) -> StageTimings:
+        """How long stages take, as histograms every worker adds to (for /metrics)."""
+        return StageTimings(session_factory(self.engine))
 
     @cached_property
     def scorecards(self) -> ScorecardCatalog:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,7 +23,19 @@ from pydantic_settings import (
 )
 
 from asr.transcriber import AsrOptions
+from insights.alerts import AlertThresholds
+from review.sampling import SamplingRules
 from store.tokens import Role
+
+
+class RetentionPolicy(BaseModel):
+    """How long a call's personal content is kept, counted from when the call took place (else from
+    its upload). Scores, reviews and the audit log are kept: they are the QA record."""
+
+    audio_days: int | None = Field(default=None, ge=1, description="recordings deleted after; null: kept")
+    transcript_days: int | None = Field(
+        default=None, ge=1, description="transcripts and their search index deleted after; null: kept"
+    )
 
 
 class QueueSettings(BaseModel):
@@ -31,6 +45,11 @@ class QueueSettings(BaseModel):
     agent_channel: Literal["left", "right"] = "left"
     scorecard: str | None = None
     vocabulary: list[str] = Field(default_factory=list, description="company and product names: ASR hints")
+    alerts: AlertThresholds | None = Field(default=None, description="alert thresholds; default: `alerts`")
+    retention: RetentionPolicy | None = Field(default=None, description="this queue's; default: `retention`")
+    sampling: SamplingRules | None = Field(
+        default=None, description="this queue's sampling rules; default: `sampling`"
+    )
 
 
 class Settings(BaseSettings):
@@ -69,6 +88,9 @@ class Settings(BaseSettings):
     )
 
     audit_rate: float = Field(default=0.05, ge=0, le=1)
+    sampling: SamplingRules = Field(
+        default_factory=SamplingRules, description="every queue's sampling rules unless the queue has its own"
+    )
     dispute_window_days: int = Field(
         default=7,
         ge=1,
@@ -78,6 +100,27 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(default=500, gt=0)
     max_audio_minutes: float = Field(default=240, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)
+    lease_ttl_s: float = Field(
+        default=60,
+        ge=15,
+        le=3600,
+        description="a stage's lease runs out this long after its worker's last heartbeat; also the "
+        "longest database outage a working worker rides out without its call being handed to another",
+    )
+    reconcile_interval_s: float = Field(
+        default=30, gt=0, le=3600, description="how often a worker looks for calls nobody works on"
+    )
+    reconcile_grace_s: float = Field(
+        default=120,
+        gt=0,
+        description="a call without a lease is sent again only after waiting this long unchanged",
+    )
+    audio_reserve_mb: float = Field(
+        default=200, ge=0, description="uploads are refused (507) while the audio volume has less free"
+    )
+    retention: RetentionPolicy = Field(
+        default_factory=RetentionPolicy, description="default for queues without their own (keep all)"
+    )
     audio_roles: list[Role] = Field(
         default=[Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR],
         description="roles that may listen to recordings (a recording cannot be redacted: trainers "
@@ -88,6 +131,36 @@ class Settings(BaseSettings):
     )
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
+
+    report_time: time = Field(default=time(9, 0), description="when the previous day's report is generated")
+    report_timezone: str = Field(default="UTC", description="IANA zone that days and report_time are in")
+    calibration_time: time = Field(
+        default=time(2, 0),
+        description="when the nightly calibration from inspectors' corrections runs, in report_timezone",
+    )
+    alerts: AlertThresholds = Field(default_factory=AlertThresholds, description="a queue's own `alerts` win")
+    alert_interval_minutes: float = Field(default=15, gt=0, le=1440, description="how often rules run")
+    alert_webhook_url: str | None = Field(default=None, description="POSTed each alert as JSON")
+    alert_webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key: the body's signature goes in X-Callqa-Signature"
+    )
+    smtp_host: str | None = Field(default=None, description="alerts by e-mail when set")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    alert_email_from: str = "callqa@localhost"
+    alert_email_to: list[str] = Field(default_factory=list)
+    public_url: str = Field(default="http://localhost:8000", description="where alerts link calls to")
+
+    @field_validator("report_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from error
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -129,6 +202,8 @@ class Settings(BaseSettings):
     def as_env(self) -> dict[str, str]:
         """These settings as `CALLQA_*` variables, for worker processes started from this one."""
         values = self.model_dump(mode="json")
+        secrets = {name: value.get_secret_value() for name, value in self if isinstance(value, SecretStr)}
+        values.update(secrets)
         values.update(
             data_dir=str(self.data_dir.resolve()),
             database_url=self.resolved_database_url,
@@ -141,6 +216,20 @@ class Settings(BaseSettings):
             if value is not None
         }
 
+    @property
+    def report_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.report_timezone)
+
+    def alert_thresholds(self, queue: str | None) -> AlertThresholds:
+        """The queue's own thresholds, else the defaults."""
+        configured = self.queues.get(queue or "")
+        return configured.alerts if configured is not None and configured.alerts is not None else self.alerts
+
+    def retention_for(self, queue: str | None) -> RetentionPolicy:
+        """The queue's own retention, else the default."""
+        configured = self.queues.get(queue or "")
+        return configured.retention if configured is not None and configured.retention else self.retention
+
     def queue(self, name: str | None) -> QueueSettings:
         configured = self.queues.get(name or "")
         if configured is not None:
@@ -149,6 +238,14 @@ class Settings(BaseSettings):
             language=self.default_language,
             agent_channel=self.default_agent_channel,
             vocabulary=self.vocabulary,
+        )
+
+    def sampling_rules(self, queue: str | None) -> SamplingRules:
+        configured = self.queues.get(queue or "")
+        return (
+            configured.sampling
+            if configured is not None and configured.sampling is not None
+            else self.sampling
         )
 
     def asr_options(self) -> AsrOptions:

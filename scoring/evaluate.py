@@ -30,7 +30,7 @@ from scoring.scorecard import (
     Section,
     Window,
 )
-from scoring.sentiment import SentimentSummary, summarise
+from scoring.sentiment import SentimentSummary, TurnSentiment, summarise
 from scoring.text import has_han, normalise
 
 UNATTRIBUTED_CONFIDENCE = 0.6
@@ -48,13 +48,7 @@ def analyse(
     feeling = summarise(transcript, sentiment_model or default_sentiment_model())
     escalation = detect(transcript, feeling)
     findings = conversation_findings(transcript) + customer_findings(feeling, escalation)
-    results: list[ItemResult] = []
-    found: dict[str, tuple[float, float]] = {}  # item id -> where its evidence is, for before/after
-    for section, item in card.items():
-        result = _decide(transcript, section, item, _rivals(card, item), feeling, found)
-        if result.evidence:
-            found[item.id] = (result.evidence[0].start, result.evidence[0].end)
-        results.append(result)
+    results = decide_items(transcript, card, feeling)
     for result in results:
         findings.extend(result.evidence)
     return Analysis(
@@ -120,6 +114,42 @@ def conversation_findings(transcript: Transcript, min_silence_s: float = 3.0) ->
     return out
 
 
+def decide_items(
+    transcript: Transcript, card: Scorecard, feeling: SentimentSummary, only: str | None = None
+) -> list[ItemResult]:
+    """Every item of `card` decided on `transcript`, given how the customer felt: the part of
+    `analyse` that a card's thresholds change, so calibration can re-score a reviewed call with
+    candidate thresholds without measuring its sentiment again. `only`: that item alone (and the
+    earlier items its window is placed by), for a calibration trying values for one item."""
+    needed = _needed(card, only) if only is not None else None
+    results: list[ItemResult] = []
+    found: dict[str, tuple[float, float]] = {}  # item id -> where its evidence is, for before/after
+    for section, item in card.items():
+        if needed is not None and item.id not in needed:
+            continue
+        result = _decide(transcript, section, item, rivals_of(card, item), feeling, found)
+        if result.evidence:
+            found[item.id] = (result.evidence[0].start, result.evidence[0].end)
+        results.append(result)
+    return results
+
+
+def _needed(card: Scorecard, item_id: str) -> set[str]:
+    """`item_id` and every item its window refers to, directly or through another's window."""
+    windows = {i.id: getattr(i, "window", None) for i in card.all_items()}
+    needed: set[str] = set()
+    pending = [item_id]
+    while pending:
+        current = pending.pop()
+        if current in needed or current not in windows:
+            continue
+        needed.add(current)
+        window = windows[current]
+        if window is not None:
+            pending.extend(r for r in (window.after, window.before) if r)
+    return needed
+
+
 def score(card: Scorecard, results: list[ItemResult]) -> Score:
     decided = [r for r in results if r.status in (ItemStatus.PASS, ItemStatus.FAIL)]
     maximum = sum(r.max_points for r in decided)
@@ -137,8 +167,9 @@ def score(card: Scorecard, results: list[ItemResult]) -> Score:
     )
 
 
-def _rivals(card: Scorecard, item: AnyItem) -> list[str]:
-    """Every other item's phrases: what a sentence could mean instead."""
+def rivals_of(card: Scorecard, item: AnyItem) -> list[str]:
+    """Every other item's phrases: what a sentence could mean instead (of the item, or of its
+    `applies_if` condition)."""
     out: list[str] = []
     for other in card.all_items():
         if other.id != item.id:
@@ -181,9 +212,13 @@ def _decide(
         else:
             status, reason, evidence = _phrase_absent(transcript, item)
         reason = "; ".join(r for r in (reason, unresolved) if r)
-    why_na = _not_applicable(transcript, item.applies_if, rivals, feeling) if item.applies_if else None
-    if why_na is not None:
-        status, reason = ItemStatus.NA, f"not applicable: {why_na}"
+    applies_because: Finding | None = None
+    if item.applies_if is not None:
+        applies = applicability(transcript, item.id, item.applies_if, rivals, feeling)
+        if isinstance(applies, Finding):
+            applies_because = applies
+        else:
+            status, reason = ItemStatus.NA, f"not applicable: {applies}"
     earned = {ItemStatus.PASS: item.weight, ItemStatus.FAIL: round(partial, 2)}.get(status, 0.0)
     return ItemResult(
         item_id=item.id,
@@ -195,6 +230,7 @@ def _decide(
         critical=item.critical,
         reason=reason,
         evidence=evidence,
+        applies_because=applies_because,
     )
 
 
@@ -252,36 +288,61 @@ def _script_steps(
     return ItemStatus.FAIL, f"{done} of {len(item.steps)} steps; " + "; ".join(problems), evidence, done
 
 
-def _not_applicable(
-    transcript: Transcript, condition: Condition, rivals: list[str], feeling: SentimentSummary
-) -> str | None:
-    """Why the item does not apply, in words that follow "not applicable: " (the card's own
-    `na_reason` if it has one, else what was not met); None when it applies."""
-    unmet = _unmet(transcript, condition, rivals, feeling)
-    return None if unmet is None else condition.na_reason or unmet
+def applicability(
+    transcript: Transcript, item_id: str, condition: Condition, rivals: list[str], feeling: SentimentSummary
+) -> Finding | str:
+    """What made the item apply, as a finding quoting it (the sentence that met the condition's
+    phrases, else the customer turn whose mood met it), or why it does not apply, in words that
+    follow "not applicable: " (the card's own `na_reason` if it has one, else what was not met).
+
+    An inspector who disagrees needs to see which sentence the machine took as account work, not
+    only that it did: that is what a correction of the condition is about."""
+    unmet_or_turn = _mood_condition(condition, feeling)
+    if isinstance(unmet_or_turn, str):
+        return condition.na_reason or unmet_or_turn
+    if condition.phrases:
+        hits = said(
+            transcript,
+            condition.phrases,
+            condition.speaker,
+            Window(),
+            condition.min_similarity,
+            condition.semantic,
+            rivals,
+        )
+        if not hits:
+            who = "nobody" if condition.speaker == "any" else f"the {condition.speaker}"
+            return condition.na_reason or f"{who} said none of the phrases that make it apply"
+        best = max(hits, key=lambda h: (h.attributed, h.similarity, -h.start))
+        return _hit_finding(item_id, "applies", best)
+    turn = unmet_or_turn
+    assert turn is not None  # a condition without phrases has a mood to meet (Condition checks it)
+    return Finding(
+        kind="applies",
+        item_id=item_id,
+        speaker=turn.speaker,
+        start=turn.start,
+        end=turn.end,
+        quote=turn.text,
+        confidence=turn.confidence,
+        detail=f"the customer sounded {turn.label} (score {turn.score:+.2f})",
+    )
 
 
-def _unmet(
-    transcript: Transcript, condition: Condition, rivals: list[str], feeling: SentimentSummary
-) -> str | None:
+def _mood_condition(condition: Condition, feeling: SentimentSummary) -> str | TurnSentiment | None:
+    """Why the condition's moods are not met; else the customer turn that meets them (the last
+    one for the mood at the end, the first for a mood at any point), None when it asks none."""
+    customer = [t for t in feeling.turns if t.speaker == "customer"]
     moods = condition.customer_sentiment_end
     if moods and feeling.customer_end not in moods:
         return f"the customer did not end the call in a {' or '.join(moods)} mood"
     felt = condition.customer_sentiment_any
-    if felt and not any(t.speaker == "customer" and t.label in felt for t in feeling.turns):
+    felt_turn = next((t for t in customer if t.label in felt), None)
+    if felt and felt_turn is None:
         return f"the customer never sounded {' or '.join(felt)}"
-    if condition.phrases and not said(
-        transcript,
-        condition.phrases,
-        condition.speaker,
-        Window(),
-        condition.min_similarity,
-        condition.semantic,
-        rivals,
-    ):
-        who = "nobody" if condition.speaker == "any" else f"the {condition.speaker}"
-        return f"{who} said none of the phrases that make it apply"
-    return None
+    if felt_turn is not None:
+        return felt_turn
+    return customer[-1] if moods and customer else None
 
 
 def audio_problem(transcript: Transcript, speaker: str) -> str:
@@ -343,6 +404,8 @@ def _phrase_absent(transcript: Transcript, item: PhraseAbsentItem) -> tuple[Item
 
 
 def _dead_air(transcript: Transcript, item: DeadAirItem) -> tuple[ItemStatus, str, list[Finding]]:
+    if not transcript.timed:
+        return ItemStatus.NA, "not applicable: the conversation has no timings (a chat log without times)", []
     evidence: list[Finding] = []
     worst: Silence | None = None
     for gap in silences(transcript, item.min_silence_s):

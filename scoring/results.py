@@ -18,9 +18,11 @@ from scoring.escalation import Escalation
 from scoring.pii import Redaction
 from scoring.sentiment import SentimentSummary
 
-ANALYSIS_SCHEMA_VERSION = 2
+ANALYSIS_SCHEMA_VERSION = 3
 """1: rows written before the field existed (findings without ids).
-2: `schema_version`, and every finding has a stable `id`."""
+2: `schema_version`, and every finding has a stable `id`.
+3: items with `applies_if` say what made them apply (`ItemResult.applies_because`), and the
+analysis names the calibration it was scored with (`calibration_id`); older rows read as None."""
 
 
 class ItemStatus(StrEnum):
@@ -99,6 +101,11 @@ class ItemResult(BaseModel):
     critical: bool = False
     reason: str = ""
     evidence: list[Finding] = Field(default_factory=list)
+    applies_because: Finding | None = Field(
+        default=None,
+        description="for an item with an `applies_if` condition that was met: what met it (the "
+        "sentence, or the customer turn whose mood did); an N/A item says why not in `reason`",
+    )
 
 
 class Score(BaseModel):
@@ -154,6 +161,10 @@ class Analysis(BaseModel):
     sentiment: SentimentSummary | None = None
     escalation: Escalation | None = None
     redaction: Redaction | None = None
+    calibration_id: int | None = Field(
+        default=None,
+        description="the calibration version the card was scored with; None: the card as written",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -171,5 +182,6 @@ class Analysis(BaseModel):
 def upgrade_analysis(data: dict[str, Any]) -> dict[str, Any]:
     """A stored analysis document brought to ANALYSIS_SCHEMA_VERSION. Version 1 to 2 only adds the
     version: findings without an id get theirs from `Finding`'s own validation, which computes it
-    as the analysis would have."""
+    as the analysis would have. Version 2 to 3 adds fields that default to None (an older row does
+    not know what made an item apply, nor any calibration)."""
     return upgraded(data, ANALYSIS_SCHEMA_VERSION, "analysis")

@@ -46,20 +46,38 @@ def route(
     sentiment: SentimentSummary | None = None,
     escalation: Escalation | None = None,
     unheard_agent: Sequence[TimeSpan] = (),
+    risk_probability: float | None = None,
+    mandatory: Sequence[str] = (),
 ) -> RoutingDecision:
     """`unheard_agent`: where the agent spoke but nothing of theirs was transcribed
-    (scoring/unheard.py); such a call is reviewed even if it passes."""
-    decision = _qa_route(call_id, score, audit_rate, unheard_reasons(unheard_agent))
+    (scoring/unheard.py); such a call is reviewed even if it passes. `risk_probability`: the
+    active risk model's P(an inspector fails or changes this call) (models/risk.py); a reviewed
+    call's priority is then that probability, the defects a review is expected to find, instead
+    of the rules' coarse levels. It orders the queue; which calls enter it stays the rules'.
+    `mandatory`: why the sampling rules review every call of this kind (a new hire's first
+    days, review/sampling.py), whatever its score."""
+    decision = _qa_route(call_id, score, audit_rate, unheard_reasons(unheard_agent), list(mandatory))
+    if risk_probability is not None and decision.queue == RoutingQueue.REVIEW:
+        decision = decision.model_copy(update={"priority": risk_probability})
     recovery = recovery_reasons(sentiment, escalation)
     return decision.model_copy(update={"recovery": bool(recovery), "recovery_reasons": recovery})
 
 
-def _qa_route(call_id: str, score: Score, audit_rate: float, unheard: list[str]) -> RoutingDecision:
+def _qa_route(
+    call_id: str, score: Score, audit_rate: float, unheard: list[str], mandatory: list[str]
+) -> RoutingDecision:
     reasons = risk_reasons(score) + unheard
     if reasons:
         priority = 1.0 if score.verdict == Verdict.FAIL else 0.5
         return RoutingDecision(
-            queue=RoutingQueue.REVIEW, reasons=reasons, priority=priority, inclusion_probability=1.0
+            queue=RoutingQueue.REVIEW,
+            reasons=reasons + mandatory,
+            priority=priority,
+            inclusion_probability=1.0,
+        )
+    if mandatory:
+        return RoutingDecision(
+            queue=RoutingQueue.REVIEW, reasons=mandatory, priority=0.1, inclusion_probability=1.0
         )
     if audit_draw(call_id) < audit_rate:
         return RoutingDecision(

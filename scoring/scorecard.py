@@ -212,13 +212,18 @@ def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
     try:
         return Scorecard.model_validate(data)
     except ValidationError as error:
-        lines = []
-        for problem in error.errors():
-            loc = [p for p in problem["loc"] if not _is_union_tag(p)]
-            field = ".".join(str(p) for p in loc) or "(card)"
-            line = _line_of(root, loc)
-            lines.append(f"{source}:{line}: {field}: {problem['msg']}")
-        raise ScorecardError("\n".join(lines)) from error
+        raise ScorecardError("\n".join(validation_problems(error, root, source, "(card)"))) from error
+
+
+def validation_problems(error: ValidationError, root: yaml.Node | None, source: str, whole: str) -> list[str]:
+    """Each problem of a YAML document's validation as `file:line: field: problem`, the line being the
+    YAML node's (any YAML file callqa reads reports its errors so); `whole` names the document itself."""
+    lines = []
+    for problem in error.errors():
+        loc = [p for p in problem["loc"] if not _is_union_tag(p)]
+        field = ".".join(str(p) for p in loc) or whole
+        lines.append(f"{source}:{line_of(root, loc)}: {field}: {problem['msg']}")
+    return lines
 
 
 DETECTORS = {get_args(cls.model_fields["detector"].annotation)[0] for cls in get_args(AnyItem)}
@@ -228,7 +233,7 @@ def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and part in DETECTORS
 
 
-def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:
+def line_of(node: yaml.Node | None, loc: list[Any]) -> int:
     """The line of the deepest YAML node the error path reaches (1-based)."""
     line = node.start_mark.line + 1 if node is not None else 1
     for part in loc:

@@ -49,7 +49,7 @@ def find_meaning(
     through to Contoso Energy" shares the company name with a disclosure phrase, but it is a
     greeting, and nearer to the greeting's phrases."""
     turns = scoped_turns(transcript, speaker, window)
-    units = [[u for u in units_of(turn) if _size(u.text) >= MIN_UNIT_WORDS] for turn in turns]
+    units = [[u for u in units_of(turn) if size_in_words(u.text) >= MIN_UNIT_WORDS] for turn in turns]
     flat = [u for group in units for u in group]
     if not flat or not phrases:
         return []
@@ -73,7 +73,7 @@ def find_meaning(
     return hits
 
 
-def _size(text: str) -> int:
+def size_in_words(text: str) -> int:
     """Words, counting two Chinese characters as a word."""
     han = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
     return len(text.split()) + han // 2 if han else len(text.split())

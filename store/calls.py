@@ -19,8 +19,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.blobs import BlobStore, StoredBlob
-from store.metadata import METADATA_FIELDS, CallMetadata
-from store.tables import UNFINISHED_STATUSES, AnalysisRow, Call, CallEvent, CallStatus, TranscriptRow, utcnow
+from store.metadata import METADATA_FIELDS, CallMetadata, CallSource, Channel
+from store.tables import (
+    UNFINISHED_STATUSES,
+    AnalysisRow,
+    Call,
+    CallEvent,
+    CallStatus,
+    SampleSelection,
+    TranscriptRow,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -44,11 +53,13 @@ class CallFilter:
 
 
 def review_queue_query() -> Select[Call]:
-    """Scored calls routed to review, in routing's order: the highest priority (riskiest) first,
-    then the lowest score, then the longest waiting; the API and the web queue both list this."""
+    """Scored calls routed to review or selected by the sampling rules (store/sampling.py), in
+    routing's order: the highest priority (riskiest) first, then the lowest score, then the
+    longest waiting; the API and the web queue both list this."""
+    sampled = select(SampleSelection.call_id)
     return (
         select(Call)
-        .where(Call.routing_queue == "review", Call.status == CallStatus.SCORED)
+        .where(or_(Call.routing_queue == "review", Call.id.in_(sampled)), Call.status == CallStatus.SCORED)
         .order_by(Call.routing_priority.desc(), Call.score_total.asc(), Call.created_at, Call.id)
     )
 
@@ -69,7 +80,22 @@ class CallRepository:
             self.blobs.put_chunks(chunks, Path(filename).suffix, max_bytes), filename, metadata
         )
 
-    def _register(self, blob: StoredBlob, filename: str, metadata: CallMetadata) -> IngestResult:
+    def ingest_text(
+        self, document: bytes, filename: str, metadata: CallMetadata, channel: Channel
+    ) -> IngestResult:
+        """A conversation given as text: its JSON is stored where a recording would be, so the
+        same conversation twice is one call; the call is marked `source=text`."""
+        blob = self.blobs.put_chunks([document], ".json")
+        return self._register(blob, filename, metadata, CallSource.TEXT, channel)
+
+    def _register(
+        self,
+        blob: StoredBlob,
+        filename: str,
+        metadata: CallMetadata,
+        source: CallSource = CallSource.AUDIO,
+        channel: Channel = Channel.VOICE,
+    ) -> IngestResult:
         existing = self.by_sha256(blob.sha256)
         if existing is not None:
             return IngestResult(existing, created=False)
@@ -81,6 +107,8 @@ class CallRepository:
             size_bytes=blob.size_bytes,
             status=CallStatus.RECEIVED,
             attempts=0,
+            source=source,
+            channel=channel,
             **metadata.model_dump(),
         )
         try:
@@ -173,6 +201,17 @@ class CallRepository:
     def transcript(self, call_id: str) -> TranscriptRow | None:
         with self.sessions() as session:
             return session.get(TranscriptRow, call_id)
+
+    def transcript_stamp(self, call_id: str) -> tuple[str, datetime] | None:
+        """The transcript's ASR version and when it was saved, without reading the document:
+        enough to tell whether a copy read earlier is still the stored one."""
+        with self.sessions() as session:
+            found = session.execute(
+                select(TranscriptRow.asr_version, TranscriptRow.created_at).where(
+                    TranscriptRow.call_id == call_id
+                )
+            ).first()
+        return None if found is None else (found.asr_version, found.created_at)
 
     def analysis(self, call_id: str) -> AnalysisRow | None:
         with self.sessions() as session:

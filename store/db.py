@@ -9,9 +9,18 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+CONNECT_TIMEOUT_S = 5
+"""A PostgreSQL server that does not answer a new connection within this is down: the API says
+503 at once and workers retry later, instead of every request hanging on the OS's TCP timeout."""
+
+DATABASE_DOWN = (OperationalError, InterfaceError)
+"""The errors of a database that does not answer or dropped the connection: an outage to wait
+out (503 from the API, a retry with backoff in a worker), never a call's or a request's fault."""
 
 
 def make_engine(url: str) -> Engine:
@@ -24,7 +33,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

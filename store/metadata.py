@@ -68,6 +68,20 @@ class Direction(StrEnum):
     OUTBOUND = "outbound"
 
 
+class Channel(StrEnum):
+    """How the customer and agent talked: on the phone, or in a chat."""
+
+    VOICE = "voice"
+    CHAT = "chat"
+
+
+class CallSource(StrEnum):
+    """What callqa was given: a recording, or a conversation as text (its JSON stored instead)."""
+
+    AUDIO = "audio"
+    TEXT = "text"
+
+
 class Language(StrEnum):
     """The languages callqa transcribes and scores."""
 

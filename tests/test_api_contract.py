@@ -145,6 +145,19 @@ enabled = true
 [generation]
 max-examples = 30
 
+# An evidence mark's end must come after its start, inside the call, on an item of its card:
+# rules JSON Schema cannot state (across fields, or about stored data), answered 422 with the reason.
+[[operations]]
+include-path = "/calls/{{call_id}}/evidence"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+# A search query is a small language (balanced quotes and parentheses, NEAR between two words, a
+# word to find): JSON Schema cannot state it, so an unreadable one is 422 with the reason.
+[[operations]]
+include-path-regex = "^/search"
+include-method = "GET"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "422"]
 """
 
 

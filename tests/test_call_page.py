@@ -79,3 +79,64 @@ def test_agents_and_trainers_read_the_redacted_call_and_cannot_decide(client: Te
         data={"decision": "pass", "csrf_token": csrf_of(client, f"/ui/calls/{mine}")},
     )
     assert refused.status_code == 403
+
+
+def test_an_inspector_marks_words_and_the_page_shows_them(client: TestClient) -> None:
+    call_id = scored_call_with_pii(client, "A7")
+    as_user(client, "ines", "inspector")
+    page = client.get(f"/ui/calls/{call_id}").text
+    assert 'id="mark-form"' in page and 'data-s="4.00"' in page  # words carry their times
+    token = csrf_of(client, f"/ui/calls/{call_id}")
+    marked = client.post(
+        f"/ui/calls/{call_id}/evidence",
+        data={
+            "kind": "word_correction",
+            "start": "4.0",
+            "end": "4.3",
+            "speaker": "customer",
+            "text": "My",
+            "correction": "Our",
+            "item_id": "",
+            "label": "",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert marked.status_code == 303 and marked.headers["location"].endswith("#marks")
+    page = client.get(f"/ui/calls/{call_id}").text
+    assert re.search(
+        r'<span class="w marked" data-s="4.00" data-e="[\d.]+">My</span><ins class="correction"', page
+    )
+    assert "evidence_marked" in page and 'id="mark-' in page
+    refused = client.post(
+        f"/ui/calls/{call_id}/evidence",
+        data={
+            "kind": "sentiment",
+            "start": "0.5",
+            "end": "1.0",
+            "speaker": "agent",
+            "text": "Hello,",
+            "label": "negative",
+            "csrf_token": token,
+        },
+    )
+    assert refused.status_code == 422 and "customer" in refused.text
+    mark_id = re.search(r'id="mark-(\d+)"', page)
+    assert mark_id is not None
+    as_user(client, "tess", "trainer")  # reads the mark, cannot mark or remove
+    page = client.get(f"/ui/calls/{call_id}").text
+    assert 'id="mark-form"' not in page and "Our" in page and "Remove</button>" not in page
+    trainer_token = csrf_of(client, f"/ui/calls/{call_id}")
+    gone = client.post(
+        f"/ui/calls/{call_id}/evidence/{mark_id.group(1)}/delete", data={"csrf_token": trainer_token}
+    )
+    assert gone.status_code == 403
+    as_user(client, "sam", "supervisor")
+    removed = client.post(
+        f"/ui/calls/{call_id}/evidence/{mark_id.group(1)}/delete",
+        data={"csrf_token": csrf_of(client, f"/ui/calls/{call_id}")},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303
+    page = client.get(f"/ui/calls/{call_id}").text
+    assert "ins class" not in page and "evidence_removed" in page

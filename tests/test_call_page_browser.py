@@ -276,3 +276,88 @@ def box(locator: Any) -> dict[str, float]:
     assert found is not None, "not laid out"
     result: dict[str, float] = found
     return result
+
+
+def test_an_inspector_marks_evidence_and_corrects_a_word_by_selecting_them(
+    request: pytest.FixtureRequest,
+) -> None:
+    """Words selected with the mouse become a mark: evidence of an item, and a mis-heard name
+    corrected (the words heard stay, the correction beside them); both are there after a reload,
+    in the transcript, the list of corrections and the history (docs/screenshots/evidence-marks.png)."""
+    executable = chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    base, services = request.getfixturevalue("site")
+    booking = store_call(base, services, "d13.flac", D13, agent_id="D204", queue="energy-en")
+    services.users.add("ines", PASSWORD, "inspector")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="en-GB", timezone_id="UTC")
+        page.set_default_timeout(WAIT_MS)
+        page.goto(f"{base}/ui/calls/{booking}")
+        sign_in(page, "ines")
+        page.wait_for_url(f"{base}/ui/calls/{booking}")
+        lines = page.locator("#transcript .segment")
+        form = page.locator("#mark-form")
+        expect(form).to_be_hidden()
+
+        # "What can I do for you?" in the greeting line: evidence that the agent offered help
+        drag(page, lines.nth(0).locator(".w").nth(5), lines.nth(0).locator(".w").nth(10))
+        expect(form).to_be_visible()
+        expect(page.locator("#mark-words")).to_have_text("What can I do for you?")
+        expect(page.locator("#mark-when")).to_contain_text("agent")
+        expect(form.locator('option[value="sentiment"]')).to_be_disabled()  # an agent line
+        form.get_by_label("Mark as").select_option("item_evidence")
+        form.locator('label[data-for="item_evidence"] select').select_option("greeting")
+        form.get_by_label("Comment").fill("offers help in the greeting")
+        form.get_by_role("button", name="Mark", exact=True).click()
+        page.wait_for_url(f"{base}/ui/calls/{booking}#marks")
+
+        # the customer's name, mis-heard: "Oliver Grant." was "Olivia Grant."
+        drag(
+            page,
+            lines.nth(4).get_by_text("Oliver", exact=True),
+            lines.nth(4).get_by_text("Grant.", exact=True),
+        )
+        expect(page.locator("#mark-words")).to_have_text("Oliver Grant.")
+        form.get_by_label("Mark as").select_option("word_correction")
+        expect(form.locator('label[data-for="item_evidence"]')).to_be_hidden()
+        form.get_by_label("What was said").fill("Olivia Grant.")
+        form.get_by_role("button", name="Mark", exact=True).click()
+        page.wait_for_url(f"{base}/ui/calls/{booking}#marks")
+
+        page.reload()
+        expect(lines.nth(0).locator(".w.marked")).to_have_text(["What", "can", "I", "do", "for", "you?"])
+        expect(lines.nth(0).locator(".tag.marked-tag")).to_have_text("evidence: Greeting")
+        expect(lines.nth(4).locator(".w.marked")).to_have_text(["Oliver", "Grant."])  # heard, kept
+        expect(lines.nth(4).locator("ins.correction")).to_have_text("Olivia Grant.")
+        expect(lines.nth(4)).to_contain_text("It's nine three zero five five two, Oliver Grant.")
+        marks = page.locator("#marks tbody tr")
+        expect(marks).to_have_count(2)
+        expect(marks.nth(0)).to_contain_text("offers help in the greeting")
+        expect(marks.nth(1)).to_contain_text("Olivia Grant.")
+        expect(page.locator("table.history tbody tr").filter(has_text="evidence_marked")).to_have_count(2)
+        stored = services.evidence.marks(call_ids=[booking])
+        assert [(m.kind.value, m.item_id, m.text) for m in stored] == [
+            ("item_evidence", "greeting", "What can I do for you?"),
+            ("word_correction", None, "Oliver Grant."),
+        ]
+        assert stored[1].start == pytest.approx(D13[4][1] + 7 * (D13[4][2] - D13[4][1]) / 9, abs=0.01)
+
+        drag(page, lines.nth(6).locator(".w").nth(0), lines.nth(6).locator(".w").nth(0))  # "Sorry,"
+        form.get_by_label("Mark as").select_option("sentiment")
+        page.locator("#transcript").evaluate("t => t.scrollTop = 0")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator(".call-body").screenshot(
+            path=SCREENSHOTS / "evidence-marks.png", mask=[page.locator("#marks td:nth-child(2)")]
+        )
+        browser.close()
+
+
+def drag(page: Any, first: Any, last: Any) -> None:
+    """Select from the start of `first` to the end of `last` with the mouse, as a person does."""
+    start, end = box(first), box(last)
+    page.mouse.move(start["x"] + 1, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] - 1, end["y"] + end["height"] / 2, steps=5)
+    page.mouse.up()

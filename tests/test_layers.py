@@ -8,17 +8,28 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("asr", "scoring", "models", "review", "store", "runtime", "workers", "api", "eval")
+PACKAGES = ("asr", "scoring", "models", "review", "insights", "store", "runtime", "workers", "api", "eval")
 ALLOWED = {
     "asr": {"models.files"},
     "models": set(),
     "scoring": {"models", "asr.transcript"},
-    "review": {"scoring", "models"},
+    "review": {"scoring", "models", "asr.transcript"},
+    "insights": {"scoring", "models", "review"},
     "store": set(),
-    "runtime": {"asr", "scoring", "models", "store"},
-    "workers": {"runtime", "asr", "scoring", "models", "review", "store"},
-    "api": {"runtime", "workers", "store", "scoring", "models", "review", "eval", "asr.transcript"},
-    "eval": {"runtime", "asr", "scoring", "models", "workers", "store"},
+    "runtime": {"asr", "scoring", "models", "review", "insights", "store"},
+    "workers": {"runtime", "asr", "scoring", "models", "review", "insights", "store"},
+    "api": {
+        "runtime",
+        "workers",
+        "store",
+        "scoring",
+        "models",
+        "review",
+        "insights",
+        "eval",
+        "asr.transcript",
+    },
+    "eval": {"runtime", "asr", "scoring", "models", "review", "workers", "store"},
 }
 
 

@@ -40,3 +40,27 @@ def broker_problem(url: str, timeout_s: float = BROKER_TIMEOUT_S) -> str | None:
         log.warning("broker not reachable", broker=broker_kind(url), error=repr(error))
         return type(error).__name__
     return None
+
+
+def queue_depths(
+    url: str, queues: tuple[str, ...], timeout_s: float = BROKER_TIMEOUT_S
+) -> dict[str, int] | None:
+    """Messages waiting in each queue, on any kombu transport (Redis, AMQP, the SQL one), or None
+    when the broker does not answer (a metrics scrape must not hang on it)."""
+    try:
+        with Connection(url, connect_timeout=timeout_s) as connection:
+            connection.ensure_connection(max_retries=0, timeout=timeout_s)
+            return {name: _depth(connection, name) for name in queues}
+    except Exception as error:
+        log.warning("broker queue depths unavailable", broker=broker_kind(url), error=repr(error))
+        return None
+
+
+def _depth(connection: Connection, queue: str) -> int:
+    """A queue nobody declared yet (no worker started) holds nothing; a failed passive declare
+    closes its channel, so each queue gets its own."""
+    with connection.channel() as channel:
+        try:
+            return int(channel.queue_declare(queue, passive=True).message_count)
+        except connection.channel_errors:
+            return 0

@@ -25,8 +25,27 @@ class Dispatcher:
     def process(self, call_id: str) -> None:
         self.app.send_task("callqa.transcribe", args=[call_id], queue=ASR_QUEUE)
 
+    def analyse(self, call_id: str) -> None:
+        """The pipeline's analysis of a transcribed call (done once; not a re-score)."""
+        self.app.send_task("callqa.analyse", args=[call_id], queue=ANALYSIS_QUEUE)
+
+    def send(self, queue: str, call_id: str) -> None:
+        """The call's next pipeline stage, by the queue that runs it."""
+        if queue == ANALYSIS_QUEUE:
+            self.analyse(call_id)
+        else:
+            self.process(call_id)
+
     def rescore(self, call_id: str, scorecard: str | None) -> None:
-        self.app.send_task("callqa.analyse", args=[call_id, scorecard], queue=ANALYSIS_QUEUE)
+        self.app.send_task("callqa.analyse", args=[call_id, scorecard, True], queue=ANALYSIS_QUEUE)
+
+    def waiting(self, queue: str) -> int:
+        """Messages waiting in `queue` (not those a worker has taken); 0 for a queue never used."""
+        with self.app.connection_for_read() as connection:
+            try:
+                return int(connection.default_channel.queue_declare(queue=queue, passive=True).message_count)
+            except connection.channel_errors:  # no such queue: nothing was ever sent to it
+                return 0
 
     def close(self) -> None:
         if "app" in self.__dict__:

@@ -24,6 +24,7 @@ from store.tables import CallStatus
 from workers.dispatch import Dispatcher
 from workers.intake import requeue_unfinished
 from workers.launcher import WorkerProcesses
+from workers.schedule import EmbeddedScheduler
 from workers.sqlite_broker import SCHEME as SQLITE_BROKER
 from workers.sqlite_broker import drop_delivered
 from workers.supervisor import Supervisor
@@ -47,17 +48,24 @@ class Embedded:
             if self.workers is not None
             else None
         )
+        serverless = settings.resolved_broker_url.startswith(SQLITE_BROKER)
+        self.scheduler = EmbeddedScheduler(self.services) if start_workers and serverless else None
+        """Periodic jobs (workers/schedule.py); scaled out, Celery beat sends them instead."""
 
     def __enter__(self) -> Embedded:
         self._recover_queue()
         if self.workers is not None and self.supervisor is not None:
             self.workers.start()
             self.supervisor.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self.supervisor is not None:
             self.supervisor.stop()
         if self.workers is not None:
@@ -79,6 +87,7 @@ class Embedded:
         analysis).
         """
         if self.settings.resolved_broker_url.startswith(SQLITE_BROKER):
+            self.services.leases.release_all()  # no worker runs now: whatever they held is free
             waiting = drop_delivered(self.settings.resolved_broker_url)
             requeued = requeue_unfinished(self.services, self.dispatcher, waiting)
             if requeued:

@@ -2,7 +2,9 @@
 
 The main worker process beats, not its pool children: it stays responsive while a child keeps
 every core busy decoding, and it knows every call its children have in hand. The row is
-removed on a clean shutdown; a worker killed outright leaves it to go stale.
+removed on a clean shutdown; a worker killed outright leaves it to go stale. Each beat also
+renews the stage leases (store/leases.py) of the calls in hand, so a lease outlives its worker
+by at most the lease's time to live.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import Engine
 from runtime.settings import Settings
 from store.db import make_engine, session_factory
 from store.heartbeats import HeartbeatRepository
+from store.leases import LeaseRepository
 
 log = structlog.get_logger("callqa.heartbeat")
 
@@ -57,13 +60,17 @@ class Heartbeat:
         name: str,
         queues: Sequence[str],
         calls_in_hand: Callable[[], list[str]],
+        leases: tuple[LeaseRepository, timedelta] | None = None,
     ) -> None:
         self.repository = repository
+        self.leases = leases
+        """Where to renew this worker's stage leases, and for how long each time."""
         self.name = name
         self.pid = os.getpid()
         self.queues = list(queues)
         self.calls_in_hand = calls_in_hand
         self._stopping = threading.Event()
+        self._nudged = threading.Event()
         self._thread = threading.Thread(target=self._run, name="callqa-heartbeat", daemon=True)
 
     def start(self) -> None:
@@ -73,6 +80,7 @@ class Heartbeat:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._nudged.set()
         if self._thread.is_alive():
             self._thread.join(HEARTBEAT.interval_s)
         try:
@@ -80,16 +88,28 @@ class Heartbeat:
         except Exception as error:  # the row goes stale instead
             log.warning("heartbeat not removed", worker=self.name, error=repr(error))
 
+    def nudge(self) -> None:
+        """Beat now, not at the next interval: the worker just took a message, and the reconciler
+        must see the call in its hands before it wonders where the call's message went."""
+        self._nudged.set()
+
     def _run(self) -> None:
-        while not self._stopping.wait(HEARTBEAT.interval_s):
-            self._beat()
+        while not self._stopping.is_set():
+            self._nudged.wait(HEARTBEAT.interval_s)
+            self._nudged.clear()
+            if not self._stopping.is_set():
+                self._beat()
 
     def _beat(self, prune: bool = False) -> None:
         """A failed beat is logged, not raised: the database may answer again at the next one."""
         try:
             if prune:
                 self.repository.prune(HEARTBEAT.prune_after)
-            self.repository.beat(self.name, self.pid, self.queues, self.calls_in_hand())
+            calls = self.calls_in_hand()
+            self.repository.beat(self.name, self.pid, self.queues, calls)
+            if self.leases is not None:
+                repository, ttl = self.leases
+                repository.renew(self.name, calls, ttl)
         except Exception as error:
             log.warning("heartbeat not written", worker=self.name, error=repr(error))
 
@@ -107,10 +127,18 @@ def start_worker_heartbeat(settings: Settings, name: str, queues: Sequence[str])
     """Called in the worker's main process once it consumes (Celery's `worker_ready`)."""
     global _running
     engine = make_engine(settings.resolved_database_url)
-    heartbeat = Heartbeat(HeartbeatRepository(session_factory(engine)), name, queues, calls_in_hand)
+    sessions = session_factory(engine)
+    leases = (LeaseRepository(sessions), timedelta(seconds=settings.lease_ttl_s))
+    heartbeat = Heartbeat(HeartbeatRepository(sessions), name, queues, calls_in_hand, leases)
     heartbeat.start()
     _running = (heartbeat, engine)
     log.info("heartbeat started", worker=name, interval_s=HEARTBEAT.interval_s)
+
+
+def nudge_worker_heartbeat() -> None:
+    """Called in the worker's main process when it takes a message (Celery's `task_received`)."""
+    if _running is not None:
+        _running[0].nudge()
 
 
 def stop_worker_heartbeat() -> None:

@@ -2,7 +2,9 @@
 
 Each stage is idempotent: a scored call is left alone, and a transcript made with the same
 ASR settings is reused, so a redelivered task (worker killed mid-call) redoes at most the
-stage it was in. Anything that goes wrong ends as `failed` with a reason a person can act on.
+stage it was in. Anything that goes wrong ends as `failed` with a reason a person can act on,
+except the database itself not answering: that error is raised, so the task is retried later
+(workers/tasks.py) instead of the call failing for an outage.
 """
 
 from __future__ import annotations
@@ -13,12 +15,20 @@ import structlog
 
 from asr.decode import decode
 from asr.errors import AudioError, ModelFileError
+from review.risk_features import risk_features
 from runtime.services import Services
 from scoring.evaluate import analyse
 from scoring.routing import route
 from scoring.scorecard import Scorecard
 from scoring.unheard import unheard_agent_speech
+from store.blobs import BlobMismatchError
+from store.db import DATABASE_DOWN
+from store.metadata import CallSource
+from store.stage_timings import Timed
 from store.tables import Call, CallStatus
+from workers.calibrating import calibrated_card, sentiment_model_in_use
+from workers.sampling import new_hire_reasons
+from workers.search_index import index_after_scoring
 
 log = structlog.get_logger("callqa.pipeline")
 
@@ -34,12 +44,15 @@ def transcribe_stage(services: Services, call_id: str) -> bool:
         return False
     options = services.settings.asr_options()
     stored = repo.transcript(call_id)
+    if call.source == CallSource.TEXT:
+        return stored is not None  # a conversation imported as text: its text is the transcript
     if stored is not None and stored.asr_version == options.version:
         return True
     repo.start_stage(call_id, CallStatus.TRANSCRIBING)
     attempt = repo.begin_attempt(call_id)
     started = time.perf_counter()
     try:
+        repo.blobs.verify(call.audio_key, call.sha256)
         audio = decode(repo.audio_path(call), services.settings.max_audio_minutes * 60, call.filename)
         repo.record_audio(
             call_id, audio.info.format, audio.info.sample_rate, audio.info.channels, audio.duration_s
@@ -51,10 +64,16 @@ def transcribe_stage(services: Services, call_id: str) -> bool:
             language=call.language or queue.language,
             vocabulary=queue.vocabulary,
         )
+    except BlobMismatchError as error:
+        repo.fail(call_id, f"audio: {call.filename}: {error}")
+        log.error("stored recording damaged", call_id=call_id, reason=str(error))
+        return False
     except AudioError as error:
         repo.fail(call_id, f"audio: {error}")
         log.info("call failed", call_id=call_id, reason=str(error))
         return False
+    except DATABASE_DOWN:
+        raise
     except ModelFileError as error:
         repo.fail(call_id, f"ASR model: {error}")
         log.error("model files", call_id=call_id, reason=str(error))
@@ -64,12 +83,16 @@ def transcribe_stage(services: Services, call_id: str) -> bool:
         log.exception("transcription crashed", call_id=call_id)
         return False
     services.results.save_transcript(call_id, options.version, transcript)
+    wall = time.perf_counter() - started
+    services.stage_timings.observe(Timed.TRANSCRIBE_SECONDS, wall)
+    if audio.duration_s > 0:
+        services.stage_timings.observe(Timed.ASR_REAL_TIME_FACTOR, wall / audio.duration_s)
     log.info(
         "transcribed",
         call_id=call_id,
         attempt=attempt,
         audio_s=round(audio.duration_s, 1),
-        wall_s=round(time.perf_counter() - started, 2),
+        wall_s=round(wall, 2),
         language=transcript.language,
     )
     return True
@@ -82,12 +105,16 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
     if call is None or repo.transcript(call_id) is None:
         log.warning("nothing to analyse", call_id=call_id)
         return False
+    started = time.perf_counter()
     try:
         transcript = services.results.transcript(call_id)  # upgraded here if stored by an older version
         if transcript is None:
             raise LookupError("its transcript was deleted while it waited")
         card = choose_scorecard(services, call, transcript.language, scorecard_ref)
-        analysis = analyse(transcript, card, services.sentiment_model)
+        in_use = calibrated_card(services, card)
+        analysis = analyse(transcript, in_use.card, sentiment_model_in_use(services))
+        analysis.calibration_id = in_use.calibration_id
+        risk = in_use.risk_model
         decision = route(
             call_id,
             analysis.score,
@@ -95,22 +122,38 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
             analysis.sentiment,
             analysis.escalation,
             unheard_agent_speech(transcript),
+            risk_probability=None
+            if risk is None
+            else risk.probability(risk_features(analysis, transcript).values()),
+            mandatory=new_hire_reasons(services, call),
         )
+    except DATABASE_DOWN:
+        raise
     except Exception as error:
         repo.fail(call_id, f"internal error while scoring ({type(error).__name__}: {error}); retry it")
         log.exception("analysis crashed", call_id=call_id)
         return False
     services.results.save_analysis(call_id, card.key, analysis, decision)
+    services.stage_timings.observe(Timed.ANALYSE_SECONDS, time.perf_counter() - started)
+    index_after_scoring(services, call_id)
     log.info(
         "scored",
         call_id=call_id,
         scorecard=card.key,
+        calibration=in_use.calibration_id,
         score=analysis.score.total,
         verdict=analysis.score.verdict,
         routing=decision.queue,
         recovery=decision.recovery,
     )
     return True
+
+
+def analysis_due(services: Services, call_id: str) -> bool:
+    """The pipeline's analysis runs once: a second message for a call already scored or failed (a
+    redelivery, or a call the reconciler sent again) is left alone. Re-scores skip this check."""
+    call = services.calls.get(call_id)
+    return call is not None and call.status not in (CallStatus.SCORED, CallStatus.FAILED)
 
 
 def choose_scorecard(services: Services, call: Call, language: str, ref: str | None = None) -> Scorecard:

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery.signals import worker_process_init, worker_ready, worker_shutdown
+import structlog
+from celery import Task
+from celery.signals import task_received, worker_init, worker_process_init, worker_ready, worker_shutdown
+from structlog.contextvars import bound_contextvars
 
+from asr import gpu
 from runtime.services import Services
 from runtime.settings import get_settings
+from store.db import DATABASE_DOWN
+from store.tables import LeaseStage
 from workers.celery import ANALYSIS_QUEUE, app
-from workers.heartbeat import queue_names, start_worker_heartbeat, stop_worker_heartbeat
+from workers.heartbeat import (
+    nudge_worker_heartbeat,
+    queue_names,
+    start_worker_heartbeat,
+    stop_worker_heartbeat,
+)
+from workers.leases import stage_lease
 from workers.logs import configure_logging
-from workers.pipeline import analyse_stage, transcribe_stage
+from workers.pipeline import analyse_stage, analysis_due, transcribe_stage
+from workers.reconcile import start_reconciler, stop_reconciler
 
 _services: Services | None = None
 
@@ -22,6 +35,23 @@ def services() -> Services:
     if _services is None:
         _services = Services(get_settings())
     return _services
+
+
+@worker_init.connect
+def _check_gpu(**_: Any) -> None:
+    """A CUDA worker that cannot decode stops before it takes a call, saying what to install
+    (asr/gpu.py); with `auto` and no device at all it decodes on the CPU."""
+    device = get_settings().asr_device
+    if device == "cpu":
+        return
+    try:
+        ready = gpu.check()
+    except gpu.GpuNotReady as problem:
+        if device == "auto" and isinstance(problem, gpu.NoCudaDevice):
+            structlog.get_logger().info("asr_device_auto", device="cpu", reason="no CUDA device")
+            return
+        raise SystemExit(f"callqa: this GPU worker cannot start: {problem}") from None
+    structlog.get_logger().info("asr_device_ready", devices=ready.devices, libraries=list(ready.libraries))
 
 
 @worker_process_init.connect
@@ -37,19 +67,52 @@ def _warm_up(**_: Any) -> None:
 def _start_heartbeat(sender: Any, **_: Any) -> None:
     """`sender` is the worker's consumer: its node name and queues go into the heartbeat row."""
     start_worker_heartbeat(get_settings(), sender.hostname, queue_names(sender))
+    start_reconciler(get_settings())
+
+
+@task_received.connect
+def _in_hand(**_: Any) -> None:
+    nudge_worker_heartbeat()
 
 
 @worker_shutdown.connect
 def _stop_heartbeat(**_: Any) -> None:
+    stop_reconciler()
     stop_worker_heartbeat()
 
 
-@app.task(name="callqa.transcribe")
-def transcribe(call_id: str) -> None:
-    if transcribe_stage(services(), call_id):
+RETRY_WHILE_DATABASE_DOWN: dict[str, Any] = {
+    "autoretry_for": DATABASE_DOWN,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": None,
+}
+"""A database outage is waited out, not failed: retried after about 2, 4, 8 ... at most 60 s."""
+
+
+@app.task(name="callqa.transcribe", bind=True, **RETRY_WHILE_DATABASE_DOWN)
+def transcribe(self: Task, call_id: str) -> None:
+    request = self.request
+    with (
+        bound_contextvars(call_id=call_id, stage="transcribe"),  # on every log line of the stage
+        stage_lease(services(), call_id, LeaseStage.TRANSCRIBE, request.hostname, request.id) as held,
+    ):
+        ready = held and transcribe_stage(services(), call_id)
+    if ready:
         analyse.apply_async((call_id,), queue=ANALYSIS_QUEUE)
 
 
-@app.task(name="callqa.analyse")
-def analyse(call_id: str, scorecard: str | None = None) -> None:
-    analyse_stage(services(), call_id, scorecard)
+@app.task(name="callqa.analyse", bind=True, **RETRY_WHILE_DATABASE_DOWN)
+def analyse(self: Task, call_id: str, scorecard: str | None = None, rescore: bool = False) -> None:
+    """The pipeline's analysis runs once per call; a re-score (`rescore`) of a call whose analysis
+    is in hand elsewhere waits for it instead of being dropped."""
+    request = self.request
+    with (
+        bound_contextvars(call_id=call_id, stage="rescore" if rescore else "analyse"),
+        stage_lease(services(), call_id, LeaseStage.ANALYSE, request.hostname, request.id) as held,
+    ):
+        if held and (rescore or analysis_due(services(), call_id)):
+            analyse_stage(services(), call_id, scorecard)
+    if not held and rescore:
+        raise self.retry(countdown=services().settings.lease_ttl_s)

@@ -9,13 +9,21 @@ from fastapi import FastAPI
 
 from api.http.agreement_routes import router as agreement_router
 from api.http.auth import Principal, token_checker
+from api.http.calibration_session_routes import router as calibration_session_router
+from api.http.conversation_routes import router as conversation_router
 from api.http.dispute_routes import router as dispute_router
 from api.http.docs import add_docs
 from api.http.errors import install_error_handlers
+from api.http.evidence_routes import router as evidence_router
 from api.http.guard import BodyLimits, RequestGuard
 from api.http.health import router as health_router
+from api.http.insight_routes import router as insight_router
+from api.http.library_routes import router as library_router
+from api.http.metrics import router as metrics_router
 from api.http.review_routes import router as review_router
 from api.http.routes import router
+from api.http.sampling_routes import router as sampling_router
+from api.http.search_routes import router as search_router
 from api.web.workspace import add_workspace
 from runtime.settings import Settings
 from workers.embedded import Embedded
@@ -58,6 +66,14 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
     app.include_router(review_router)
     app.include_router(agreement_router)
     app.include_router(dispute_router)
+    app.include_router(insight_router)
+    app.include_router(library_router)
+    app.include_router(calibration_session_router)
+    app.include_router(evidence_router)
+    app.include_router(search_router)
+    app.include_router(conversation_router)
+    app.include_router(metrics_router)
     app.include_router(health_router)
+    app.include_router(sampling_router)
 
     return app

@@ -22,6 +22,8 @@ UPLOADERS = (Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
 REVIEWERS = (Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
 READERS = tuple(Role)
 REDACTED_ROLES = (Role.TRAINER, Role.AGENT)
+SEARCH_PAGE_ROLES = (*REVIEWERS, Role.TRAINER)
+"""Who opens the search page (trainers read masked text); every role may call GET /search."""
 DISPUTERS = (Role.AGENT,)
 DISPUTE_DECIDERS = (Role.ADMIN, Role.SUPERVISOR)
 """Inspectors do not decide disputes: the item they reviewed may be the one disputed."""

@@ -41,6 +41,7 @@ DESCRIPTIONS = {
     413: "the body is larger than the limit (CALLQA_MAX_UPLOAD_MB for uploads)",
     422: "a parameter or the body is invalid; `errors` names the fields",
     503: "a service callqa needs is down",
+    507: "the audio volume is full; nothing was stored",
 }
 
 

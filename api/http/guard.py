@@ -3,8 +3,9 @@
 It works on the headers alone, so an unauthenticated or oversized upload is refused before its
 body is read: a client that can reach the port cannot make the server receive 300 MB into a
 temp file just to be told 401 afterwards. A body without a Content-Length (chunked) is counted
-as it arrives and cut off at the limit. An endpoint that crashes is answered with the one
-error body and logged once, through the scrubbing log configuration (workers/logs.py).
+as it arrives and cut off at the limit. A database that does not answer is a 503 with a
+Retry-After, not a crash. An endpoint that crashes is answered with the one error body and
+logged once, through the scrubbing log configuration (workers/logs.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.auth import BrowserSession, Principal
 from api.http.errors import error_response
+from store.db import DATABASE_DOWN
 
 log = structlog.get_logger("callqa.api")
 
@@ -147,6 +149,19 @@ class RequestGuard:
         except BodyTooLarge as error:
             if not started:
                 await error_response(413, error.detail)(scope, receive, send)
+        except DATABASE_DOWN as error:
+            log.warning(
+                "database not answering",
+                method=scope["method"],
+                path=scope["path"],
+                error=type(error).__name__,
+            )
+            if not started:
+                await error_response(
+                    503,
+                    "the database is not answering; try again in a minute (the server log has the details)",
+                    headers={"Retry-After": "30"},
+                )(scope, receive, send)
         except Exception as error:
             log.error("request failed", method=scope["method"], path=scope["path"], exc_info=error)
             if not started:

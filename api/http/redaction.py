@@ -15,7 +15,8 @@ def redact_detail(detail: CallDetail, stored: Redaction | None) -> None:
     region = phone_region(detail.language)
     if detail.transcript is not None:
         detail.transcript = redacted_view(detail.transcript, stored)
-    evidence = [f for item in detail.scorecard.items for f in item.evidence] if detail.scorecard else []
+    items = detail.scorecard.items if detail.scorecard else []
+    evidence = [f for item in items for f in (*item.evidence, item.applies_because) if f is not None]
     for finding in [*(detail.findings or []), *evidence]:
         finding.quote = mask_text(finding.quote, region)
     for turn in detail.sentiment.turns if detail.sentiment else []:

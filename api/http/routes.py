@@ -11,10 +11,11 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
+import structlog
 from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BeforeValidator, ValidationError
 from pydantic.json_schema import SkipJsonSchema
@@ -37,14 +38,17 @@ from runtime.services import Services
 from scoring.results import Verdict
 from scoring.routing import RoutingQueue
 from scoring.scorecard import SentimentLabel
-from store.blobs import TooLargeError
+from store.blobs import StorageFullError, TooLargeError
 from store.calls import CallFilter, metadata_differences
 from store.metadata import CallMetadata, Clean, Direction, IsoDateTime, Language, blank_allowed
 from store.tables import Call, CallStatus
 from store.tokens import Role
+from workers.calibration_sessions import blind_refusal
 from workers.dispatch import Dispatcher
 from workers.intake import retry, submit_chunks
 from workers.pipeline import LanguageMismatch, card_for_rescore
+
+log = structlog.get_logger("callqa.api")
 
 
 def known_query_only(request: Request) -> None:
@@ -110,7 +114,7 @@ def _dispatcher(request: Request) -> Dispatcher:
             "description": "the same recording was already submitted: its call, its failure reason if "
             "it failed, and the metadata fields that differ (kept as stored)",
         },
-        **error_responses(403, 413),
+        **error_responses(403, 413, 503, 507),
         422: {
             "model": ErrorBody,
             "description": "bad metadata; nothing was stored",
@@ -162,6 +166,9 @@ def submit_call(
         )
     except TooLargeError as error:
         return error_response(413, str(error))
+    except StorageFullError as error:
+        log.error("upload refused: the audio volume is full", reason=error.strerror)
+        return error_response(507, error.strerror or "the audio volume is full; nothing was stored")
     call = submission.call
     if not submission.created:
         return JSONResponse(
@@ -195,7 +202,7 @@ def _duplicate(call: Call, metadata: CallMetadata) -> Accepted:
     )
 
 
-@router.get("/calls/{call_id}", response_model=CallDetail, responses=error_responses(404))
+@router.get("/calls/{call_id}", response_model=CallDetail, responses=error_responses(403, 404))
 def get_call(
     request: Request,
     call_id: str,
@@ -203,13 +210,18 @@ def get_call(
         bool, Query(description="mask card, ID and phone numbers, e-mails, digit runs")
     ] = False,
     who: Principal = Depends(require(*READERS)),
-) -> CallDetail:
+) -> Response:
     """Status, transcript, findings, score and routing of one call. Agents and trainers always get
     the redacted view: they need the conversation, not the caller's card number."""
     services = services_of(request)
     call = visible_call(services.calls.get(call_id), who)
+    if refusal := blind_refusal(services, who.role, who.holder, call.id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
     stored = services.results.analysis(call.id)
-    return detail_of(services, call, stored, redacted or who.role in REDACTED_ROLES)
+    detail = detail_of(services, call, stored, redacted or who.role in REDACTED_ROLES)
+    # The declared model, written by pydantic-core in one pass: returned as a model, FastAPI would
+    # dump it to dicts and validate those again, ~30,000 objects for an hour-long call's words.
+    return Response(detail.model_dump_json(), media_type="application/json")
 
 
 def detail_of(services: Services, call: Call, stored: StoredAnalysis | None, redacted: bool) -> CallDetail:

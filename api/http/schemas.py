@@ -15,7 +15,7 @@ from scoring.results import Finding, Score, Verdict
 from scoring.routing import RoutingDecision, RoutingQueue
 from scoring.scorecard import SentimentLabel
 from scoring.sentiment import SentimentSummary
-from store.metadata import CallMetadata, Direction, Language
+from store.metadata import CallMetadata, CallSource, Channel, Direction, Language
 from store.tables import Call, CallStatus
 
 
@@ -44,6 +44,12 @@ class CallSummary(BaseModel):
     final_score: float | None = Field(description="the score after review (the inspector's decisions win)")
     final_verdict: Verdict | None = Field(description="the verdict after review; null until reviewed")
     reviewed_at: datetime | None
+    source: CallSource = Field(description="`audio`, or `text`: imported as a transcript or chat log")
+    channel: Channel
+    audio_deleted_at: datetime | None = Field(description="when the retention policy deleted the recording")
+    transcript_deleted_at: datetime | None = Field(
+        description="when the retention policy deleted the transcript (scores are kept)"
+    )
 
     @classmethod
     def of(cls, call: Call) -> CallSummary:
@@ -72,6 +78,10 @@ class CallSummary(BaseModel):
             final_score=call.final_score,
             final_verdict=call.final_verdict,
             reviewed_at=call.reviewed_at,
+            source=CallSource(call.source),
+            channel=Channel(call.channel),
+            audio_deleted_at=call.audio_deleted_at,
+            transcript_deleted_at=call.transcript_deleted_at,
         )
 
 
@@ -84,6 +94,9 @@ class CallDetail(CallSummary):
     sentiment: SentimentSummary | None = None
     escalation: Escalation | None = None
     routing_decision: RoutingDecision | None = None
+    calibration_id: int | None = Field(
+        default=None, description="the calibration version the call was scored with (`callqa calibrate`)"
+    )
 
     def with_results(self, transcript: Transcript | None, stored: StoredAnalysis | None) -> CallDetail:
         """This call with its transcript and current analysis, as stored (unredacted)."""
@@ -98,6 +111,7 @@ class CallDetail(CallSummary):
                 "sentiment": analysis.sentiment,
                 "escalation": analysis.escalation,
                 "routing_decision": stored.routing,
+                "calibration_id": analysis.calibration_id,
             }
         )
 

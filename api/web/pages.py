@@ -14,7 +14,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from api.http.auth import DISPUTE_DECIDERS, REVIEWERS, BrowserSession
+from api.http.auth import DISPUTE_DECIDERS, REVIEWERS, SEARCH_PAGE_ROLES, BrowserSession
+from api.http.library_routes import LIBRARY_READERS
 from store.tokens import Role
 
 HERE = Path(__file__).parent
@@ -31,6 +32,12 @@ SECURITY_HEADERS = {
 NAVIGATION = (
     ("/ui/queue", "Review queue", REVIEWERS),
     ("/ui/disputes", "Disputes", DISPUTE_DECIDERS),
+    ("/ui/calibration", "Calibration", REVIEWERS),
+    ("/ui/pass-rates", "Pass rates", REVIEWERS),
+    ("/ui/search", "Search", SEARCH_PAGE_ROLES),
+    ("/ui/reports", "Reports", REVIEWERS),
+    ("/ui/alerts", "Alerts", REVIEWERS),
+    ("/ui/library", "Library", LIBRARY_READERS),
     ("/ui/admin/users", "Users", (Role.ADMIN,)),
 )
 """The frame's links: each shown only to the roles that may open the page."""

@@ -6,7 +6,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.http.guard import PageGate
-from api.web import admin, call_page, disputes, queue, signin
+from api.web import (
+    admin,
+    calibration_sessions,
+    call_page,
+    disputes,
+    library,
+    pass_rates,
+    queue,
+    reports,
+    search_page,
+    signin,
+)
 from api.web.pages import HERE, PageRefused, refused_page
 from api.web.session import page_gate
 from api.web.throttle import SignInThrottle
@@ -15,7 +26,18 @@ from runtime.services import Services
 
 def add_workspace(app: FastAPI) -> PageGate:
     """Mount the pages; returns how the request guard signs their requests in."""
-    for module in (signin, queue, call_page, disputes, admin):
+    for module in (
+        signin,
+        queue,
+        call_page,
+        disputes,
+        calibration_sessions,
+        pass_rates,
+        reports,
+        library,
+        search_page,
+        admin,
+    ):
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.add_exception_handler(PageRefused, refused_page)

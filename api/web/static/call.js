@@ -89,6 +89,66 @@
   const wanted = window.location.hash && document.getElementById(window.location.hash.slice(1));
   select(wanted && wanted.classList.contains("item") ? wanted : items.find((i) => !i.querySelector(".status + .status")) || items[0] || null);
 
+  // Marking words: a selection inside one transcript line opens the marking form with the
+  // times of the words selected (whole words), its speaker and its words.
+  const markForm = document.getElementById("mark-form");
+  function chosenWords(selection) {
+    if (!selection || selection.isCollapsed || !selection.rangeCount) return null;
+    const range = selection.getRangeAt(0);
+    const lineOf = (node) => (node.nodeType === 1 ? node : node.parentElement).closest("#transcript .segment");
+    const line = lineOf(range.startContainer);
+    if (!line || line !== lineOf(range.endContainer)) return null;  // one line: a mark has one speaker
+    const words = Array.from(line.querySelectorAll(".text .w")).filter((word) => {
+      const part = document.createRange();  // the part of the word inside the selection
+      part.selectNodeContents(word);
+      if (range.compareBoundaryPoints(Range.START_TO_START, part) > 0) part.setStart(range.startContainer, range.startOffset);
+      if (range.compareBoundaryPoints(Range.END_TO_END, part) < 0) part.setEnd(range.endContainer, range.endOffset);
+      return part.toString().trim() !== "";
+    });
+    const joiner = /[\u4e00-\u9fff]/.test(line.textContent) ? "" : " ";
+    if (words.length) {
+      return { line, start: words[0].dataset.s, end: words[words.length - 1].dataset.e,
+               text: words.map((w) => w.textContent).join(joiner) };
+    }
+    const text = selection.toString().trim();  // a line without word times (masked): all of it
+    return text ? { line, start: line.dataset.start, end: line.dataset.end, text } : null;
+  }
+
+  if (markForm) {
+    const kind = document.getElementById("mark-kind");
+    const field = (name) => markForm.querySelector(`input[name="${name}"]`);
+    const showKind = () => {
+      for (const label of markForm.querySelectorAll("[data-for]")) {
+        label.hidden = label.dataset.for !== kind.value;
+        for (const input of label.querySelectorAll("input, select")) input.disabled = label.hidden;
+      }
+    };
+    const offer = () => {
+      const chosen = chosenWords(window.getSelection());
+      if (!chosen) return;
+      for (const name of ["start", "end", "text"]) field(name).value = chosen[name];
+      field("speaker").value = chosen.line.dataset.speaker;
+      const mood = kind.querySelector('option[value="sentiment"]');
+      mood.disabled = chosen.line.dataset.speaker !== "customer";
+      if (mood.disabled && kind.value === "sentiment") kind.value = kind.options[0].value;
+      document.getElementById("mark-words").textContent = chosen.text;
+      document.getElementById("mark-when").textContent = `${chosen.line.dataset.speaker}, ${Number(chosen.start).toFixed(2)}-${Number(chosen.end).toFixed(2)} s`;
+      showKind();
+      markForm.hidden = false;
+    };
+    kind.addEventListener("change", showKind);
+    document.getElementById("transcript").addEventListener("mouseup", offer);
+    document.getElementById("transcript").addEventListener("keyup", offer);
+    document.getElementById("mark-cancel").addEventListener("click", () => { markForm.hidden = true; });
+  }
+
+  // A search hit links here with `?t=SECONDS`: open the call where its words are said.
+  const openAt = Number(new URLSearchParams(window.location.search).get("t"));
+  if (player && openAt > 0) {
+    const cue = () => { player.currentTime = openAt; };
+    if (player.readyState >= 1) cue(); else player.addEventListener("loadedmetadata", cue, { once: true });
+  }
+
   placeMarkers();
   if (player) {
     player.addEventListener("loadedmetadata", placeMarkers);

@@ -1,0 +1,102 @@
+"""GPU workers check their device and libraries at start (asr/gpu.py), not in their first call."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from asr import gpu
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _refuse(missing: str):  # type: ignore[no-untyped-def]
+    def load(name: str) -> object:
+        if name == missing:
+            raise OSError(f"{name}: cannot open shared object file: No such file or directory")
+        return object()
+
+    return load
+
+
+def test_no_device_is_named_with_the_cpu_way_out() -> None:
+    with pytest.raises(gpu.NoCudaDevice, match="CALLQA_ASR_DEVICE=cpu"):
+        gpu.check(device_count=lambda: 0)
+
+
+def test_a_host_with_only_cuda_13_is_told_what_to_install() -> None:
+    with pytest.raises(gpu.GpuNotReady) as refused:
+        gpu.check(
+            device_count=lambda: 1,
+            load=_refuse("libcublas.so.12"),
+            find=lambda stem: "libcublas.so.13" if stem == "cublas" else None,
+        )
+    message = str(refused.value)
+    assert "CUDA 12 cuBLAS (libcublas.so.12) cannot be loaded" in message
+    assert "libcublas.so.13, another major version" in message
+    assert 'pip install -e ".[gpu]"' in message and "nvidia-cublas-cu12" in message
+
+
+def test_missing_cudnn_names_its_wheel() -> None:
+    with pytest.raises(gpu.GpuNotReady, match=r"cuDNN 9 \(libcudnn.so.9\).*nvidia-cudnn-cu12"):
+        gpu.check(device_count=lambda: 2, load=_refuse("libcudnn.so.9"), find=lambda stem: None)
+
+
+def test_a_ready_host_reports_its_devices_and_libraries() -> None:
+    ready = gpu.check(device_count=lambda: 2, load=lambda name: object(), find=lambda stem: None)
+    assert ready.devices == 2
+    assert ready.libraries == ("libcublas.so.12", "libcublasLt.so.12", "libcudnn.so.9")
+
+
+def test_wheel_libraries_are_loaded_by_path(tmp_path: Path) -> None:
+    """A library in a wheel's `lib` folder is loaded from there; a broken file is left for `check`."""
+    import ctypes.util
+
+    system_zlib = ctypes.util.find_library("z")
+    if system_zlib is None:
+        pytest.skip("no zlib on this host to stand in for a wheel's library")
+    source = next(
+        Path(d) / system_zlib
+        for d in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib")
+        if (Path(d) / system_zlib).exists()
+    )
+    lib = tmp_path / "cublas" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "libz.so.1").write_bytes(source.read_bytes())
+    (lib / "libbroken.so.1").write_bytes(b"not a library")
+    assert gpu.preload_wheel_libraries([lib]) == [lib / "libz.so.1"]
+
+
+def test_a_cuda_worker_without_a_gpu_stops_before_taking_calls(tmp_path: Path) -> None:
+    """A real `celery worker` process: it exits at once with the message, instead of failing calls."""
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("this host has a GPU: the worker would start")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLQA_")}
+    env.update(CALLQA_DATA_DIR=str(tmp_path / "data"), CALLQA_ASR_DEVICE="cuda")
+    worker = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "-Q",
+            "asr",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert worker.returncode != 0
+    assert "this GPU worker cannot start: no CUDA device is visible" in worker.stderr

@@ -1,0 +1,66 @@
+"""The pass-rate page in a real browser (Chromium driven by Playwright, real server), saved to
+docs/screenshots/pass-rates.png for the README.
+
+A day of calls of four agents in two teams, the machine flagging some; the day is sampled by
+the rules and the selected calls get inspectors' verdicts (failing most flagged ones); a
+supervisor opens the pass rates by team and then by agent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from store.roster import AgentProfile
+from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
+from tests.test_sampling_store import DAY, reviewed, scored
+from tests.test_web import PASSWORD
+from tests.test_web_browser import SCREENSHOTS, chromium, site  # noqa: F401  (fixtures)
+from workers.sampling import select_day
+
+AGENTS = (("S301", "billing"), ("S302", "billing"), ("S303", "moves"), ("S304", "moves"))
+
+
+def test_a_supervisor_reads_the_pass_rates(request: pytest.FixtureRequest) -> None:
+    executable = chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    base, services = request.getfixturevalue("site")
+    flagged: set[str] = set()
+    for number, (agent, team) in enumerate(AGENTS):
+        services.roster.put(agent, AgentProfile(team=team, start_date=DAY.replace(year=2025)))
+        for hour in range(8, 20):
+            failing = (hour + number) % (3 + number) == 0
+            call_id = scored(services, agent, hour, passed=not failing)
+            if failing:
+                flagged.add(call_id)
+    for done in select_day(services, DAY):
+        for selection in done.plan.selections:
+            reviewed(
+                services,
+                selection.call_id,
+                passed=selection.call_id not in flagged or int(selection.call_id[:4], 16) % 4 == 0,
+            )
+    services.users.add("lin", PASSWORD, "supervisor")
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 600}, locale="en-GB", timezone_id="UTC")
+        problems: list[str] = []
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.goto(f"{base}/ui/login")
+        page.get_by_label("User name").fill("lin")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.get_by_role("link", name="Pass rates").click()
+        expect(page.locator("table.pass-rates tbody tr")).to_have_count(len(AGENTS) + 1)
+        page.get_by_label("By").select_option("team")
+        page.get_by_label("From").fill(DAY.isoformat())
+        page.get_by_role("button", name="Show").click()
+        rows = page.locator("table.pass-rates tbody tr")
+        expect(rows).to_have_count(3)
+        expect(rows.first).to_contain_text("billing")
+        expect(rows.last).to_contain_text("all")
+        page.screenshot(path=SCREENSHOTS / "pass-rates.png", full_page=True)
+        assert problems == [], problems
+        browser.close()

@@ -1,0 +1,119 @@
+"""Faults below the pipeline: the audio volume full, a stored recording changed on disk, the
+database gone. Each is refused or failed with a reason a person can act on, and nothing is
+half-written or lost.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from api.http.app import create_app
+from benchmarks.topology import TcpProxy
+from runtime.services import Services
+from runtime.settings import Settings
+from store.db import session_factory
+from store.metadata import CallMetadata
+from store.tables import Call, CallStatus
+from tests.test_api import token, upload, wav_bytes
+from workers.pipeline import transcribe_stage
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    return [p for p in settings.resolved_audio_dir.rglob("*") if p.is_file()]
+
+
+def call_rows(client: TestClient) -> int:
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+    with session_factory(services.engine)() as session:
+        return int(session.scalar(select(func.count()).select_from(Call)) or 0)
+
+
+def test_an_upload_below_the_volumes_reserve_is_507_and_stores_nothing(settings: Settings) -> None:
+    full = settings.model_copy(update={"audio_reserve_mb": 10**12})  # more than any disk has free
+    with TestClient(create_app(full)) as client:
+        response = upload(client, token(client, "admin"), wav_bytes())
+        assert response.status_code == 507, response.text
+        assert "audio volume is full" in response.json()["detail"]
+        assert "CALLQA_AUDIO_RESERVE_MB" in response.json()["detail"]
+        assert call_rows(client) == 0
+    assert stored_files(full) == []
+
+
+@pytest.fixture
+def tiny_volume(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MB tmpfs as the audio volume (needs root; skipped where it cannot be mounted)."""
+    mount = tmp_path / "volume"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_volume_that_fills_up_mid_upload_is_507_and_keeps_no_half_file(
+    settings: Settings, tiny_volume: Path
+) -> None:
+    on_tiny = settings.model_copy(update={"audio_dir": tiny_volume, "audio_reserve_mb": 0})
+    with TestClient(create_app(on_tiny)) as client:
+        headers = token(client, "admin")
+        assert upload(client, headers, wav_bytes()).status_code == 202  # a small one fits
+        response = upload(client, headers, wav_bytes(523.0) * 48, "long.wav")  # 1.5 MB: ENOSPC mid-write
+        assert response.status_code == 507, response.text
+        assert "audio volume is full" in response.json()["detail"]
+        assert call_rows(client) == 1
+    assert [p.suffix for p in stored_files(on_tiny)] == [".wav"]  # the first call's file, no .part
+
+
+def test_a_recording_changed_on_disk_fails_its_call_with_that_reason(
+    services: Services, short_call: Path
+) -> None:
+    call = services.calls.ingest_file(short_call, CallMetadata(language="en")).call
+    path = services.calls.audio_path(call)
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+
+    assert not transcribe_stage(services, call.id)
+
+    failed = services.calls.get(call.id)
+    assert failed is not None and failed.status == CallStatus.FAILED
+    assert failed.failure_reason is not None
+    assert "no longer matches its sha256" in failed.failure_reason
+    assert "restore it from a backup" in failed.failure_reason
+    assert services.calls.transcript(call.id) is None
+
+
+def test_the_api_answers_503_while_postgresql_is_gone(postgres_url: str, tmp_path: Path) -> None:
+    """The database behind a proxy this test closes: what the API sees when PostgreSQL stops."""
+    proxy = TcpProxy(make_url(postgres_url).port or 5432)
+    proxy.open()
+    through = make_url(postgres_url).set(port=proxy.port).render_as_string(hide_password=False)
+    settings = Settings(data_dir=tmp_path / "data", database_url=through, default_language="en")
+    try:
+        with TestClient(create_app(settings)) as client:
+            headers = token(client, "admin")
+            assert client.get("/calls", headers=headers).status_code == 200
+            proxy.close()
+            down = client.get("/calls", headers=headers)
+            assert down.status_code == 503, down.text
+            assert down.json()["detail"].startswith("the database is not answering")
+            assert down.headers["Retry-After"] == "30"
+            upload_down = upload(client, headers, wav_bytes())
+            assert upload_down.status_code == 503
+            health = client.get("/health")
+            assert health.status_code == 503 and health.json()["database"]["ok"] is False
+            proxy.open()
+            assert client.get("/calls", headers=headers).status_code == 200
+            assert upload(client, headers, wav_bytes()).status_code == 202  # nothing of the outage left
+    finally:
+        proxy.close()

@@ -1,0 +1,136 @@
+"""Running a transcript search: by words (the index) or by meaning (the turns' vectors), with the
+same filters, in the view the reader may see; each hit says where its words are marked and the
+moment of the call to open. The API, the CLI and the search page all call `run_search`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from models.embeddings import encoder_named
+from runtime.services import Services
+from store.search import FoundTurn, SearchFilter
+from store.search_query import parse
+from store.search_text import QueryText, highlight_spans
+
+
+class Speaker(StrEnum):
+    AGENT = "agent"
+    CUSTOMER = "customer"
+
+
+class Highlight(BaseModel):
+    start: int = Field(description="character offset in `text` where a matched word or phrase starts")
+    end: int
+
+
+class SearchHit(BaseModel):
+    call_id: str
+    external_id: str | None
+    agent_id: str | None
+    started_at: datetime | None
+    speaker: str
+    start: float = Field(description="seconds into the call where the turn starts")
+    end: float
+    at: float = Field(description="seconds into the call where the first match is said: open the call here")
+    text: str = Field(description="the turn, masked for readers who may not see personal data")
+    highlights: list[Highlight]
+    similarity: float | None = Field(description="cosine similarity to the query (semantic search only)")
+
+
+class SearchResults(BaseModel):
+    query: str
+    semantic: bool
+    redacted: bool = Field(description="the text searched and shown has personal data masked")
+    limit: int
+    offset: int
+    has_more: bool
+    hits: list[SearchHit]
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search: `text` in the query language (store/search_query.py), or in plain words when
+    `semantic`; `redacted` for readers who may not see personal data (the masked text is searched)."""
+
+    text: str
+    filters: SearchFilter
+    semantic: bool = False
+    redacted: bool = False
+    limit: int = 50
+    offset: int = 0
+
+
+def run_search(services: Services, request: SearchRequest) -> SearchResults:
+    """Raises `QuerySyntaxError` for a query that cannot be read (words search only)."""
+    if request.semantic:
+        found, similarity, has_more = _by_meaning(services, request)
+        wanted: list[QueryText] = []  # the whole turn is the match: nothing in it to mark
+    else:
+        query = parse(request.text)
+        rows = services.search.find_words(
+            query, request.filters, request.redacted, request.limit + 1, request.offset
+        )
+        found, has_more = rows[: request.limit], len(rows) > request.limit
+        similarity = [None] * len(found)
+        wanted = query.highlights()
+    return SearchResults(
+        query=request.text,
+        semantic=request.semantic,
+        redacted=request.redacted,
+        limit=request.limit,
+        offset=request.offset,
+        has_more=has_more,
+        hits=[_hit(turn, wanted, score) for turn, score in zip(found, similarity, strict=True)],
+    )
+
+
+Ranked = tuple[list[FoundTurn], list[float | None], bool]
+
+
+def _by_meaning(services: Services, request: SearchRequest) -> Ranked:
+    """The turns nearest to the query in meaning, best first. Each turn is compared with the query
+    in its own encoder's space (the call language's, as scoring uses); cosines of the two
+    encoders are ranked together as they are."""
+    keep = request.offset + request.limit + 1
+    queries: dict[str, np.ndarray] = {}
+    best: list[tuple[float, int]] = []
+    for chunk in services.search.vectors(request.filters):
+        for name in set(chunk.encoders):
+            if name not in queries:
+                queries[name] = encoder_named(name).encode([request.text])[0].astype(np.float32)
+            rows = [n for n, e in enumerate(chunk.encoders) if e == name]
+            matrix = np.frombuffer(b"".join(chunk.vectors[n] for n in rows), dtype=np.float16)
+            scores = matrix.reshape(len(rows), -1).astype(np.float32) @ queries[name]
+            top = np.argsort(-scores)[:keep]
+            best = heapq.nlargest(keep, [*best, *((float(scores[i]), chunk.ids[rows[i]]) for i in top)])
+    page = best[request.offset : request.offset + request.limit]
+    turns = services.search.turns([turn_id for _, turn_id in page], request.redacted)
+    similarity = {turn_id: score for score, turn_id in page}
+    return turns, [round(similarity[t.id], 4) for t in turns], len(best) > request.offset + request.limit
+
+
+def _hit(turn: FoundTurn, wanted: list[QueryText], similarity: float | None) -> SearchHit:
+    spans = highlight_spans(turn.text, wanted)
+    at = turn.start
+    if spans:
+        at = max((seconds for seconds, offset in turn.moments if offset <= spans[0][0]), default=turn.start)
+    return SearchHit(
+        call_id=turn.call_id,
+        external_id=turn.external_id,
+        agent_id=turn.agent_id,
+        started_at=turn.started_at,
+        speaker=turn.speaker,
+        start=turn.start,
+        end=turn.end,
+        at=round(at, 2),
+        text=turn.text,
+        highlights=[Highlight(start=a, end=b) for a, b in spans],
+        similarity=similarity,
+    )
