@@ -145,6 +145,14 @@ enabled = true
 [generation]
 max-examples = 30
 
+# A multipart file part is bytes whatever it holds: "the file part as a JSON object instead of a
+# string" cannot be told apart on the wire, and the recording is stored and judged by its bytes
+# (an undecodable one is kept as a failed call, 202 with its reason).
+[[operations]]
+include-path = "/calls"
+include-method = "POST"
+checks.negative_data_rejection.enabled = false
+
 # An evidence mark's end must come after its start, inside the call, on an item of its card:
 # rules JSON Schema cannot state (across fields, or about stored data), answered 422 with the reason.
 [[operations]]
