@@ -50,13 +50,13 @@ def queue_depths(
     try:
         with Connection(url, connect_timeout=timeout_s) as connection:
             connection.ensure_connection(max_retries=0, timeout=timeout_s)
-            return {name: _depth(connection, name) for name in queues}
+            return {name: queue_depth(connection, name) for name in queues}
     except Exception as error:
         log.warning("broker queue depths unavailable", broker=broker_kind(url), error=repr(error))
         return None
 
 
-def _depth(connection: Connection, queue: str) -> int:
+def queue_depth(connection: Connection, queue: str) -> int:
     """A queue nobody declared yet (no worker started) holds nothing; a failed passive declare
     closes its channel, so each queue gets its own."""
     with connection.channel() as channel:

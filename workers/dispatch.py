@@ -11,6 +11,7 @@ from functools import cached_property
 from celery import Celery
 
 from runtime.settings import Settings
+from workers.broker_health import queue_depth
 from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE, create_celery
 
 
@@ -42,10 +43,7 @@ class Dispatcher:
     def waiting(self, queue: str) -> int:
         """Messages waiting in `queue` (not those a worker has taken); 0 for a queue never used."""
         with self.app.connection_for_read() as connection:
-            try:
-                return int(connection.default_channel.queue_declare(queue=queue, passive=True).message_count)
-            except connection.channel_errors:  # no such queue: nothing was ever sent to it
-                return 0
+            return queue_depth(connection, queue)
 
     def close(self) -> None:
         if "app" in self.__dict__:
