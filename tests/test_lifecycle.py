@@ -234,3 +234,39 @@ def test_the_player_says_the_recording_was_deleted_by_retention(client: TestClie
     assert answer.status_code == 410
     assert "deleted on" in answer.text and "retention policy" in answer.text
     assert client.get(f"/ui/calls/{call_id}").status_code == 200  # the scored call is still there
+
+
+def test_admins_erase_over_http_after_a_preview_and_the_log_keeps_no_values(
+    client: TestClient, tmp_path: Path
+) -> None:
+    from tests.test_api import token
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    by_phone = stored_call(services, tmp_path, 440, customer_says="Call me back on 415 555 0132, please.")
+    kept = stored_call(services, tmp_path, 450, external_id="CRM-8")
+    admin = token(client, "admin")
+    ask = {"selector": "phone", "value": "(415) 555-0132", "reason": "ticket 40"}
+
+    preview = client.post("/erasures", json={**ask, "dry_run": True}, headers=admin)
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["call_ids"] == [by_phone] and preview.json()["id"] is None
+    assert services.calls.get(by_phone) is not None  # a dry run erases nothing
+
+    done = client.post("/erasures", json=ask, headers=admin)
+    assert done.status_code == 200 and done.json()["call_ids"] == [by_phone]
+    assert done.json()["audio_files"] == 1 and done.json()["selector_sha256"] == digest("+14155550132")
+    assert services.calls.get(by_phone) is None and services.calls.get(kept) is not None
+    again = client.post("/erasures", json=ask, headers=admin)
+    assert again.status_code == 404 and "no stored call has that phone" in again.json()["detail"]
+    bad = client.post("/erasures", json={"selector": "phone", "value": "12"}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("value: not a possible phone number")
+
+    log = client.get("/erasures", headers=admin)
+    assert [entry["call_ids"] for entry in log.json()] == [[by_phone]]
+    assert "0132" not in log.text and log.json()[0]["reason"] == "ticket 40"
+    for role in ("supervisor", "inspector", "trainer", "agent"):
+        headers = token(client, role, "A1" if role == "agent" else None)
+        assert client.post("/erasures", json=ask, headers=headers).status_code == 403
+        assert client.get("/erasures", headers=headers).status_code == 403
+    assert client.get("/erasures").status_code == 401
+    assert services.calls.get(kept) is not None

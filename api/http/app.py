@@ -13,6 +13,7 @@ from api.http.calibration_session_routes import router as calibration_session_ro
 from api.http.conversation_routes import router as conversation_router
 from api.http.dispute_routes import router as dispute_router
 from api.http.docs import add_docs
+from api.http.erasure_routes import router as erasure_router
 from api.http.errors import install_error_handlers
 from api.http.evidence_routes import router as evidence_router
 from api.http.guard import BodyLimits, RequestGuard
@@ -75,5 +76,6 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(health_router)
     app.include_router(sampling_router)
+    app.include_router(erasure_router)
 
     return app
