@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from celery import Task
-from celery.signals import task_received, worker_init, worker_process_init, worker_ready, worker_shutdown
-from structlog.contextvars import bound_contextvars
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    task_received,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+    worker_shutdown,
+)
+from structlog.contextvars import bind_contextvars, unbind_contextvars
 
 from asr import gpu
 from runtime.services import Services
@@ -75,11 +85,31 @@ def _in_hand(**_: Any) -> None:
     nudge_worker_heartbeat()
 
 
+@task_prerun.connect
+def _log_the_call(task: Task, args: Sequence[Any], kwargs: dict[str, Any], **_: Any) -> None:
+    """Every line logged while a stage's task runs names the call and the stage, whichever module
+    writes it, Celery's own "succeeded" and "retry" lines included (they come before task_postrun),
+    so a call's story is one query on the log."""
+    if task.name not in STAGE_TASKS:
+        return
+    called = inspect.signature(task.run).bind_partial(*args, **kwargs).arguments
+    stage = "rescore" if called.get("rescore") else STAGE_TASKS[task.name]
+    bind_contextvars(call_id=called["call_id"], stage=stage)
+
+
+@task_postrun.connect
+def _forget_the_call(**_: Any) -> None:
+    unbind_contextvars("call_id", "stage")
+
+
 @worker_shutdown.connect
 def _stop_heartbeat(**_: Any) -> None:
     stop_reconciler()
     stop_worker_heartbeat()
 
+
+STAGE_TASKS = {"callqa.transcribe": "transcribe", "callqa.analyse": "analyse"}
+"""The tasks that run a call's stage, and the stage each runs (a re-score logs as `rescore`)."""
 
 RETRY_WHILE_DATABASE_DOWN: dict[str, Any] = {
     "autoretry_for": DATABASE_DOWN,
@@ -94,10 +124,7 @@ RETRY_WHILE_DATABASE_DOWN: dict[str, Any] = {
 @app.task(name="callqa.transcribe", bind=True, **RETRY_WHILE_DATABASE_DOWN)
 def transcribe(self: Task, call_id: str) -> None:
     request = self.request
-    with (
-        bound_contextvars(call_id=call_id, stage="transcribe"),  # on every log line of the stage
-        stage_lease(services(), call_id, LeaseStage.TRANSCRIBE, request.hostname, request.id) as held,
-    ):
+    with stage_lease(services(), call_id, LeaseStage.TRANSCRIBE, request.hostname, request.id) as held:
         ready = held and transcribe_stage(services(), call_id)
     if ready:
         analyse.apply_async((call_id,), queue=ANALYSIS_QUEUE)
@@ -108,10 +135,7 @@ def analyse(self: Task, call_id: str, scorecard: str | None = None, rescore: boo
     """The pipeline's analysis runs once per call; a re-score (`rescore`) of a call whose analysis
     is in hand elsewhere waits for it instead of being dropped."""
     request = self.request
-    with (
-        bound_contextvars(call_id=call_id, stage="rescore" if rescore else "analyse"),
-        stage_lease(services(), call_id, LeaseStage.ANALYSE, request.hostname, request.id) as held,
-    ):
+    with stage_lease(services(), call_id, LeaseStage.ANALYSE, request.hostname, request.id) as held:
         if held and (rescore or analysis_due(services(), call_id)):
             analyse_stage(services(), call_id, scorecard)
     if not held and rescore:

@@ -1,0 +1,41 @@
+"""Every log line a worker writes while it runs a stage names the call and the stage, so a failed
+call's story is one query on the log (`call_id=... stage=...`), whatever module wrote the line."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from runtime.services import Services
+from store.metadata import CallMetadata
+from workers import tasks
+from workers.logs import configure_logging
+
+
+def test_stage_lines_carry_the_call_id_and_the_stage(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all")
+    call_id = services.calls.ingest_file(broken, CallMetadata(agent_id="A1")).call.id
+    monkeypatch.setattr(tasks, "_services", services)
+    captured = io.StringIO()
+    configure_logging("json", "INFO", stream=captured)
+    try:
+        tasks.transcribe.apply(args=(call_id,)).get()
+        written = len(captured.getvalue())
+        tasks.analyse.apply(args=(call_id, None, True)).get()  # as the dispatcher sends a re-score
+    finally:
+        configure_logging()
+    lines = [json.loads(line) for line in captured.getvalue()[:written].splitlines()]
+    rescore = [json.loads(line) for line in captured.getvalue()[written:].splitlines()]
+    assert rescore and all(line.get("call_id") == call_id and line["stage"] == "rescore" for line in rescore)
+    failed = [line for line in lines if line["event"] == "call failed"]
+    assert failed, lines
+    assert all(line.get("call_id") == call_id and line.get("stage") == "transcribe" for line in lines), lines
+    assert any(line["event"].startswith("Task callqa.transcribe") for line in lines)  # Celery's own
+    stored = services.calls.get(call_id)
+    assert stored is not None and stored.status == "failed"
