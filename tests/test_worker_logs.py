@@ -39,3 +39,23 @@ def test_stage_lines_carry_the_call_id_and_the_stage(
     assert any(line["event"].startswith("Task callqa.transcribe") for line in lines)  # Celery's own
     stored = services.calls.get(call_id)
     assert stored is not None and stored.status == "failed"
+
+
+@pytest.mark.parametrize(("queues", "loads_whisper"), [(["analysis"], False), (["asr"], True)])
+def test_only_a_transcribing_worker_loads_whisper_at_start(
+    queues: list[str], loads_whisper: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: list[str] = []
+
+    class Transcriber:
+        def model_for(self, language: str) -> None:
+            loaded.append(language)
+
+    class Warm:
+        transcriber = Transcriber()
+
+    monkeypatch.setattr(tasks, "services", Warm)
+    monkeypatch.setattr(tasks.app.amqp.queues, "_consume_from", None)  # restored afterwards
+    tasks.app.amqp.queues.select(queues)  # what `celery worker -Q ...` does before forking
+    tasks._warm_up()
+    assert loaded == (["en"] if loads_whisper else [])

@@ -165,6 +165,7 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def queue_names(consumer: Any) -> list[str]:
-    """The queues a Celery consumer takes tasks from."""
-    return sorted(consumer.app.amqp.queues.consume_from or consumer.app.amqp.queues)
+def queue_names(app: Any) -> list[str]:
+    """The queues a Celery worker takes tasks from (`-Q`; the default queue without it), as its
+    parent selected them before forking the pool's processes."""
+    return sorted(app.amqp.queues.consume_from or app.amqp.queues)

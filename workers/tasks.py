@@ -24,7 +24,7 @@ from runtime.services import Services
 from runtime.settings import get_settings
 from store.db import DATABASE_DOWN
 from store.tables import LeaseStage
-from workers.celery import ANALYSIS_QUEUE, app
+from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE, app
 from workers.heartbeat import (
     nudge_worker_heartbeat,
     queue_names,
@@ -66,17 +66,19 @@ def _check_gpu(**_: Any) -> None:
 
 @worker_process_init.connect
 def _warm_up(**_: Any) -> None:
+    """A transcribing worker loads its Whisper model before its first call; an analysis-only
+    worker (`-Q analysis`) never transcribes, so it does not spend the memory."""
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
     warm = services()
-    if settings.default_language != "zh":
+    if settings.default_language != "zh" and ASR_QUEUE in queue_names(app):
         warm.transcriber.model_for("en")
 
 
 @worker_ready.connect
 def _start_heartbeat(sender: Any, **_: Any) -> None:
     """`sender` is the worker's consumer: its node name and queues go into the heartbeat row."""
-    start_worker_heartbeat(get_settings(), sender.hostname, queue_names(sender))
+    start_worker_heartbeat(get_settings(), sender.hostname, queue_names(sender.app))
     start_reconciler(get_settings())
 
 
