@@ -65,18 +65,26 @@ class LifecycleRepository:
         self.blobs = blobs
 
     # -- retention ------------------------------------------------------------------------------
-    def due(self, content: Content, scope: QueueScope, older_than: datetime) -> list[tuple[str, str]]:
-        """(call id, audio key) of up to BATCH calls in `scope` that took place before
-        `older_than` and still have `content`."""
+    def due(self, content: Content, scope: QueueScope, older_than: datetime) -> Iterator[tuple[str, str]]:
+        """(call id, audio key) of every call in `scope` that took place before `older_than` and
+        still has `content`, read BATCH at a time in id order, so the caller may delete as it goes
+        (or not, in a dry run) and each call comes once."""
         deleted_at = Call.audio_deleted_at if content == Content.AUDIO else Call.transcript_deleted_at
-        statement = (
-            select(Call.id, Call.audio_key)
-            .where(deleted_at.is_(None), func.coalesce(Call.started_at, Call.created_at) < older_than)
-            .order_by(Call.created_at)
-            .limit(BATCH)
+        statement = select(Call.id, Call.audio_key).where(
+            deleted_at.is_(None), func.coalesce(Call.started_at, Call.created_at) < older_than
         )
-        with self.sessions() as session:
-            return [(row.id, row.audio_key) for row in session.execute(scope.where(statement))]
+        last = ""
+        while True:
+            with self.sessions() as session:
+                page = list(
+                    session.execute(
+                        scope.where(statement.where(Call.id > last)).order_by(Call.id).limit(BATCH)
+                    )
+                )
+            if not page:
+                return
+            yield from ((row.id, row.audio_key) for row in page)
+            last = page[-1].id
 
     def delete_audio(self, call_id: str, audio_key: str) -> None:
         self.blobs.path(audio_key).unlink(missing_ok=True)

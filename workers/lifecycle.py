@@ -60,22 +60,15 @@ def apply_retention(
         ):
             if days is None:
                 continue
-            seen: set[str] = set()
-            while due := [
-                row for row in store.due(content, scope, now - timedelta(days=days)) if row[0] not in seen
-            ]:
-                for call_id, audio_key in due:
-                    seen.add(call_id)
-                    done.append(call_id)
-                    if dry_run:
-                        continue
-                    if content == Content.AUDIO:
-                        store.delete_audio(call_id, audio_key)
-                    else:
-                        services.search.remove_call(call_id)
-                        store.delete_transcript(call_id)
+            for call_id, audio_key in store.due(content, scope, now - timedelta(days=days)):
+                done.append(call_id)
                 if dry_run:
-                    break
+                    continue
+                if content == Content.AUDIO:
+                    store.delete_audio(call_id, audio_key)
+                else:
+                    services.search.remove_call(call_id)
+                    store.delete_transcript(call_id)
     orphans = store.orphan_audio()
     report.orphans = len(orphans)
     if not dry_run:
