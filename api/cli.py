@@ -11,9 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from api import cli_calibrate, cli_import, cli_insights, cli_lifecycle, cli_sampling, cli_status
+from api import cli_calibrate, cli_import, cli_insights, cli_lifecycle, cli_sampling, cli_status, cli_topics
 from api.cli_calibration_sessions import calibration_session_app
 from api.cli_eval import evaluate
+from api.cli_library import register as register_library
 from api.cli_search import search_app
 from api.http.schemas import CallSummary
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
@@ -406,6 +407,8 @@ cli_import.register(app)
 cli_sampling.register(app)
 cli_calibrate.register(app)
 cli_insights.register(app)
+cli_topics.register(app)
+register_library(app)
 
 if __name__ == "__main__":
     main()

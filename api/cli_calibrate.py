@@ -21,6 +21,7 @@ from workers.calibrating import (
     SENTIMENT_HEAD,
     HeadOutcome,
     Outcome,
+    calibration_key,
     refit_sentiment_head,
     repository,
     rollback,
@@ -92,13 +93,7 @@ def _rollback(services: Services, card: str | None) -> None:
 
 
 def _history(services: Services, card: str | None) -> None:
-    key = (
-        None
-        if card is None
-        else SENTIMENT_HEAD
-        if card == SENTIMENT_HEAD
-        else services.scorecards.get(card).key
-    )
+    key = None if card is None else calibration_key(services, card)
     table = Table(title="calibration versions, newest first")
     for name in ("version", "card", "created", "by", "state", "why"):
         table.add_column(name)

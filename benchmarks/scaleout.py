@@ -11,7 +11,9 @@ Calls are uploaded over HTTP by concurrent clients, alternating between the two 
 
 Parts (`--only`):
   throughput  the same N calls (slices of the samples, each made distinct) with one and with
-              two ASR workers, each on a fresh database: calls/hour, audio hours/hour, scaling
+              two ASR workers, each on a fresh database: calls/hour, audio hours/hour, scaling;
+              then its peer, the same recordings through bare faster-whisper in one and in two
+              single-threaded processes (benchmarks/bare_scaling.py): the machine's own ceiling
   burst       M short distinct uploads from C concurrent clients: every answer 202, latency
               p50/p95/max, the API processes' RSS before and after; then the queue drains and
               every call is scored exactly once (one transcript, one analysis)
@@ -53,6 +55,7 @@ import soundfile as sf
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from benchmarks.bare_scaling import bare_scaling
 from benchmarks.topology import (
     RedisServer,
     TcpProxy,
@@ -376,6 +379,9 @@ def throughput(args: argparse.Namespace, material: np.ndarray, workdir: Path) ->
         }
         print(f"  {workers} ASR worker(s): {runs[str(workers)]}", flush=True)
     runs["scaling"] = round(runs["2"]["calls_per_hour"] / runs["1"]["calls_per_hour"], 2)
+    runs["bare_faster_whisper"] = bare_scaling(recordings)
+    print(f"  bare faster-whisper, 1 and 2 processes: {runs['bare_faster_whisper']}", flush=True)
+    runs["scaling_of_ceiling"] = round(runs["scaling"] / runs["bare_faster_whisper"]["scaling"], 2)
     runs["sizing"] = sizing(
         runs["1"]["audio_hours_per_hour"], runs["1"]["analysis_only_audio_hours_per_hour"]
     )

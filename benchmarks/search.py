@@ -1,16 +1,24 @@
 """Benchmark: transcript search over 100,000 calls (about 5 million words, English and Chinese).
 
     python benchmarks/search.py [--calls 100000] [--database-url postgresql://...] [--queries 200]
+                                [--data-dir DIR]   # keep the SQLite database; run again: queries only
 
 Generates call-centre conversations (templates with products, amounts, card numbers and filler
-drawn from a Zipf-distributed vocabulary, 70% English and 30% Chinese, about 50 words a call),
-stores the call rows and indexes each call through the index stage's own code
-(`searchable_turns` + `SearchIndex.replace_call`: one transaction per call, as when a call is
-scored) and prints the calls indexed per second. The goal: keep pace with 100,000 calls a day,
-1.2 calls a second. Vectors are timed apart on a sample (`--embed-sample`), since the two
-encoders dominate that cost. Then it times filtered phrase queries through `run_search` (the
-API's path: filters, the masked view for some, highlights) and prints the median and the 95th
-percentile. The goal: a filtered phrase query under 100 ms at the 95th percentile.
+drawn from a Zipf-distributed vocabulary, 70% English and 30% Chinese, about 50 words a call)
+and stores the call rows. Two paths write the index, both through the index stage's own code
+(`searchable_turns`, then `SearchIndex`):
+
+- the bulk load, to have 100,000 calls to query in reasonable time: all but the sample,
+  `--batch` calls per transaction (`replace_calls`). Its rate is printed but is not the goal's.
+- the indexing rate, the goal's figure: the last `--index-sample` calls one transaction each
+  (`replace_call`, as when a call is scored), into the index the bulk load filled. The goal:
+  keep pace with 100,000 calls a day, 1.2 calls a second.
+
+Vectors are timed apart on a sample (`--embed-sample`), since the two encoders dominate that
+cost. Then it times filtered phrase queries through `run_search` (the API's path: filters, the
+masked view for some, highlights) and prints the median and the 95th percentile. The goal: a
+filtered phrase query under 100 ms at the 95th percentile. With `--data-dir` the database is
+kept, and a second run over it times the queries again (when the first ran under a high load).
 """
 
 from __future__ import annotations
@@ -30,8 +38,8 @@ from models.embeddings import english_encoder, shared_encoder
 from runtime.services import Services
 from runtime.settings import Settings
 from scoring.pii import Redaction, redact_transcript
-from store.search import CallFacts, SearchFilter
-from store.tables import Call, CallStatus
+from store.search import CallFacts, IndexedCall, SearchFilter
+from store.tables import Call, CallStatus, SearchCall
 from workers.search import SearchRequest, run_search
 from workers.search_index import searchable_turns
 
@@ -155,16 +163,32 @@ def seed_calls(services: Services, count: int, rng: random.Random) -> Seeded:
     return made
 
 
-def index_all(services: Services, calls: Seeded, rng: random.Random) -> float:
-    """Index every call as the stage does (no vectors); returns calls per second."""
+def facts(rng: random.Random) -> CallFacts:
+    return CallFacts(rng.random() < 0.1, rng.uniform(0, 30), rng.uniform(0, 10), ("greeting",))
+
+
+def bulk_load(services: Services, calls: Seeded, rng: random.Random, batch: int) -> float:
+    """Index `calls` `batch` at a time, one transaction each; returns calls per second."""
     started = time.perf_counter()
-    for n, (call_id, transcript, redaction) in enumerate(calls, 1):
-        turns = searchable_turns(transcript, redaction, None)
-        facts = CallFacts(rng.random() < 0.1, rng.uniform(0, 30), rng.uniform(0, 10), ("greeting",))
-        services.search.replace_call(call_id, turns, facts)
-        if n % 10_000 == 0:
-            print(f"  indexed {n}: {n / (time.perf_counter() - started):.0f} calls/s", flush=True)
-    return len(calls) / (time.perf_counter() - started)
+    for n in range(0, len(calls), batch):
+        services.search.replace_calls(
+            [
+                IndexedCall(call_id, tuple(searchable_turns(transcript, redaction, None)), facts(rng))
+                for call_id, transcript, redaction in calls[n : n + batch]
+            ]
+        )
+        done = n + len(calls[n : n + batch])
+        if done % 10_000 < batch:
+            print(f"  loaded {done}: {done / (time.perf_counter() - started):.0f} calls/s", flush=True)
+    return len(calls) / max(time.perf_counter() - started, 1e-9)
+
+
+def index_one_by_one(services: Services, calls: Seeded, rng: random.Random) -> float:
+    """Index every call as the stage does, one transaction each (no vectors); returns calls per second."""
+    started = time.perf_counter()
+    for call_id, transcript, redaction in calls:
+        services.search.replace_call(call_id, searchable_turns(transcript, redaction, None), facts(rng))
+    return len(calls) / max(time.perf_counter() - started, 1e-9)
 
 
 def embedding_rate(calls: Seeded) -> str:
@@ -206,21 +230,25 @@ def main() -> None:
     layout = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=layout)
     parser.add_argument("--calls", type=int, default=100_000)
-    parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary folder")
+    parser.add_argument("--database-url", default=None, help="default: SQLite in --data-dir")
+    parser.add_argument("--data-dir", type=Path, default=None, help="default: a temporary folder")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=2_000, help="calls per transaction in the bulk load")
+    parser.add_argument("--index-sample", type=int, default=2_000, help="calls indexed one by one")
     parser.add_argument("--embed-sample", type=int, default=200, help="calls whose vectors are timed")
     arguments = parser.parse_args()
     rng = random.Random(12)
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(data_dir=Path(folder), database_url=arguments.database_url, queues={})
+        data_dir = arguments.data_dir or Path(folder)
+        settings = Settings(data_dir=data_dir, database_url=arguments.database_url, queues={})
         services = Services(settings)
         backend = services.engine.dialect.name
-        calls = seed_calls(services, arguments.calls, rng)
-        words = sum(size(s.text, t.language) for _, t, _ in calls for s in t.segments)
-        print(f"{backend}: {len(calls)} calls, {words:,} words ({words / len(calls):.0f} per call)")
-        rate = index_all(services, calls, rng)
-        print(f"indexing: {rate:.0f} calls/s (100,000 calls a day is 1.2 calls/s)")
-        print(f"vectors: {embedding_rate(calls[: arguments.embed_sample])}")
+        with services.search.sessions() as session:
+            indexed = session.query(SearchCall).count()
+        if indexed:
+            print(f"{backend}: {indexed} calls indexed already: timing the queries only")
+        else:
+            load(services, arguments, rng)
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         timings = time_queries(services, arguments.queries, rng)
         p95 = statistics.quantiles(timings, n=20)[-1]
@@ -228,7 +256,26 @@ def main() -> None:
             f"filtered phrase queries: {len(timings)}, median {statistics.median(timings):.1f} ms, "
             f"p95 {p95:.1f} ms, max {max(timings):.1f} ms"
         )
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         services.close()
+
+
+def load(services: Services, arguments: argparse.Namespace, rng: random.Random) -> None:
+    backend = services.engine.dialect.name
+    calls = seed_calls(services, arguments.calls, rng)
+    words = sum(size(s.text, t.language) for _, t, _ in calls for s in t.segments)
+    print(f"{backend}: {len(calls)} calls, {words:,} words ({words / len(calls):.0f} per call)")
+    bulk, sample = calls[: -arguments.index_sample], calls[-arguments.index_sample :]
+    rate = bulk_load(services, bulk, rng, arguments.batch)
+    print(f"bulk load (to have calls to query; not the goal's figure): {len(bulk)} calls, {rate:.0f} calls/s")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    rate = index_one_by_one(services, sample, rng)
+    print(
+        f"indexing, one call per transaction: {len(sample)} calls, {rate:.0f} calls/s "
+        "(100,000 calls a day is 1.2 calls/s)"
+    )
+    if arguments.embed_sample:
+        print(f"vectors: {embedding_rate(calls[: arguments.embed_sample])}")
 
 
 if __name__ == "__main__":

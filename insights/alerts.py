@@ -1,11 +1,13 @@
 """Alert rules: what operations must hear about before the daily report.
 
-Four rules, each over the scored calls of a recent window, each alert naming the calls behind it:
+Five rules, each over the scored calls of a recent window, each alert naming the calls behind it:
 - a systemic issue: the same item failing for many agents of a queue within a few hours (a
   script, a system or a policy changed; coaching one agent will not fix it);
 - a rise in customers leaving negative in a queue against its own recent baseline;
 - an agent whose mean score fell fast against their own baseline;
-- a recovery-queue customer not called back within the target.
+- a recovery-queue customer not called back within the target;
+- a complaint topic rising in a queue against its own recent baseline (evaluated where calls are
+  assigned to topics, workers/topics.py).
 Thresholds are per queue (`AlertThresholds`). Each alert has a `subject` (what it is about) and
 `repeat_after`; the store raises an alert only if none on the same subject was raised within that
 time, so a rule evaluated every few minutes reports a lasting problem once, not every time.
@@ -14,7 +16,7 @@ time, so a rule evaluated every few minutes reports a lasting problem once, not 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -29,6 +31,7 @@ class AlertKind(StrEnum):
     NEGATIVE_SENTIMENT = "negative_sentiment"
     SCORE_DROP = "score_drop"
     RECOVERY_OVERDUE = "recovery_overdue"
+    COMPLAINT_TOPIC = "complaint_topic"
 
 
 class AlertThresholds(BaseModel):
@@ -48,6 +51,12 @@ class AlertThresholds(BaseModel):
     score_min_calls: int = Field(default=3, ge=1, description="scored calls in each of the two periods")
     score_min_drop: float = Field(default=15, gt=0, le=100, description="points of mean score lost")
     recovery_target_hours: float = Field(default=2, gt=0, le=168, description="call the customer back within")
+    topic_window_days: float = Field(default=1, gt=0, le=30, description="complaint topics' recent window")
+    topic_baseline_days: float = Field(default=7, gt=0, le=90, description="compared with the days before")
+    topic_min_calls: int = Field(default=5, ge=1, description="calls with the topic in the recent window")
+    topic_min_queue_calls: int = Field(default=20, ge=1, description="the queue's calls in each period")
+    topic_min_rise: float = Field(default=0.05, gt=0, le=1, description="rise of the topic's share of calls")
+    topic_min_ratio: float = Field(default=2, ge=1, description="recent share over the baseline's, at least")
 
     @property
     def lookback(self) -> timedelta:
@@ -208,6 +217,50 @@ def overdue_recoveries(
         for call in calls
         if call.recovery and not call.recovery_handled and now - call.scored_at > target
     ]
+
+
+def complaint_topics_rising(
+    calls: Sequence[CallFacts],
+    topics_of: Mapping[str, frozenset[int]],
+    names: Mapping[int, str],
+    now: datetime,
+    queue: str | None,
+    limits: AlertThresholds,
+) -> list[Alert]:
+    """A complaint topic's share of a queue's calls in the recent window well above its share in
+    the baseline before it (`topics_of`: each call's topics; workers/topics.py evaluates it after
+    assigning calls to topics, which the other rules' facts do not carry)."""
+    window = timedelta(days=limits.topic_window_days)
+    since = now - window - timedelta(days=limits.topic_baseline_days)
+    recent = [c for c in calls if now - window <= c.started_at <= now]
+    baseline = [c for c in calls if since <= c.started_at < now - window]
+    if min(len(recent), len(baseline)) < limits.topic_min_queue_calls:
+        return []
+    alerts = []
+    for topic in sorted({t for c in recent for t in topics_of.get(c.call_id, ())}):
+        hit = [c for c in recent if topic in topics_of.get(c.call_id, ())]
+        share = len(hit) / len(recent)
+        before = sum(topic in topics_of.get(c.call_id, ()) for c in baseline) / len(baseline)
+        if len(hit) < limits.topic_min_calls or share - before < limits.topic_min_rise:
+            continue
+        if share < limits.topic_min_ratio * before:
+            continue
+        name = names.get(topic, f"topic {topic}")
+        alerts.append(
+            Alert(
+                kind=AlertKind.COMPLAINT_TOPIC,
+                subject=f"{AlertKind.COMPLAINT_TOPIC}|{queue or ''}|{topic}",
+                queue=queue,
+                title=f"Complaints about “{name}” rising{_in(queue)}: {share:.0%} of calls "
+                f"(was {before:.0%})",
+                detail=f"{len(hit)} of {len(recent)} calls in the last {_hours(window)} complained about "
+                f"“{name}”, against {before:.0%} of {len(baseline)} calls over the "
+                f"{limits.topic_baseline_days:g} days before.",
+                call_ids=[c.call_id for c in hit],
+                repeat_after=window,
+            )
+        )
+    return alerts
 
 
 def _mean_score(calls: Sequence[CallFacts]) -> float:

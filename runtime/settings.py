@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         description="roles that may listen to recordings (a recording cannot be redacted: trainers "
         "and agents read the redacted transcript)",
     )
+    clip_audio_roles: list[Role] = Field(
+        default=[Role.ADMIN, Role.SUPERVISOR, Role.TRAINER],
+        description="roles whose library clips carry the audio, beeped over the personal data the "
+        "redaction found in the words (a number the ASR misheard is not found, so a site may narrow this)",
+    )
     web_https: bool = Field(
         default=False, description="the web workspace is served over HTTPS: its cookies are sent only there"
     )

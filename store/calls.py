@@ -167,14 +167,6 @@ class CallRepository:
         with self.sessions() as session:
             return list(session.scalars(query).all())
 
-    def review_queue(self, limit: int = 100, agent_id: str | None = None) -> list[Call]:
-        query = review_queue_query()
-        if agent_id is not None:
-            query = query.where(Call.agent_id == agent_id)
-        query = query.limit(limit)
-        with self.sessions() as session:
-            return list(session.scalars(query).all())
-
     def recovery_queue(self, limit: int = 100) -> list[Call]:
         """Customers to call back, newest first: the sooner after the call, the better the save rate."""
         query = (

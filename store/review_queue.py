@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.calls import review_queue_query
-from store.tables import Call, CallEvent, ReviewClaim
+from store.tables import Call, CallEvent, ReviewClaim, SampleSelection
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class QueueFilter:
     verdict: str | None = None
     reason_prefix: str | None = None
     """Calls with a routing reason that starts so (e.g. "near the pass mark")."""
+    sampling_rule: str | None = None
+    """Calls this sampling rule selected (e.g. "weekly_minimum"); with `reason_prefix`, either."""
     started_from: datetime | None = None
     started_to: datetime | None = None
     holder: str | None = None
@@ -38,6 +40,8 @@ class QueueFilter:
 class QueueRow:
     call: Call
     claim: ReviewClaim | None
+    selection: SampleSelection | None = None
+    """Why the sampling rules selected the call, when they did."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,11 @@ class ReviewQueue:
         self.sessions = sessions
 
     def page(self, filters: QueueFilter) -> QueuePage:
-        query = review_queue_query().outerjoin(ReviewClaim, ReviewClaim.call_id == Call.id)
+        query = (
+            review_queue_query()
+            .outerjoin(ReviewClaim, ReviewClaim.call_id == Call.id)
+            .outerjoin(SampleSelection, SampleSelection.call_id == Call.id)
+        )
         for column, value in (
             (Call.agent_id, filters.agent_id),
             (Call.team, filters.team),
@@ -69,10 +77,16 @@ class ReviewQueue:
         ):
             if value is not None:
                 query = query.where(column == value)
+        reasons: list[ColumnElement[bool]] = []
         if filters.reason_prefix is not None:
             # reasons are a JSON list of strings: a reason starting so follows a quote in its text
             pattern = '%"' + _like_literal(filters.reason_prefix) + "%"
-            query = query.where(cast(Call.routing_reasons, String).like(pattern, escape="\\"))
+            reasons.append(cast(Call.routing_reasons, String).like(pattern, escape="\\"))
+        if filters.sampling_rule is not None:
+            pattern = '%"' + _like_literal(filters.sampling_rule) + '"%'
+            reasons.append(cast(SampleSelection.rules, String).like(pattern, escape="\\"))
+        if reasons:
+            query = query.where(or_(*reasons))
         if filters.started_from is not None:
             query = query.where(Call.started_at >= filters.started_from)
         if filters.started_to is not None:
@@ -82,9 +96,9 @@ class ReviewQueue:
         with self.sessions() as session:
             total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
             rows = session.execute(
-                query.add_columns(ReviewClaim).limit(filters.limit).offset(filters.offset)
+                query.add_columns(ReviewClaim, SampleSelection).limit(filters.limit).offset(filters.offset)
             ).all()
-        return QueuePage([QueueRow(call, claim) for call, claim in rows], int(total))
+        return QueuePage([QueueRow(call, claim, selection) for call, claim, selection in rows], int(total))
 
     def claim(self, call_id: str, holder: str, actor: str) -> None:
         """`holder` takes the call, unless someone else holds it already."""

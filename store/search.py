@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -26,8 +26,10 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.expression import FromClause
 
 from store.search_query import SearchQuery, to_fts5, to_tsquery
 from store.search_text import index_terms
@@ -37,6 +39,21 @@ _S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 _FTS = table("search_fts", column("rowid"))
 VECTOR_CHUNK = 20_000
 """Vectors read per round trip in a semantic scan: 20,000 x 512 float16 is 20 MB of memory."""
+SLOT_BITS = 20
+"""A turn's id is the millisecond its call started, shifted by these bits, plus a slot: id order
+is newest call first, so both databases take hits in that order and stop at the page (FTS5
+walks its rowids downwards; PostgreSQL sorts the ids its GIN index found). 2**20 turns can start
+in one millisecond, and the ids last until the year 2248. A call without a start time takes
+negative ids, after every dated call, as `NULLS LAST` put it."""
+FILTER_FIRST_TURNS = 5_000
+"""An agent filter that leaves at most this many turns (in the date range) is read first and
+each turn checked against the query; more, and the matches are read newest first and checked
+against the filters. Either way a page costs at most a few thousand row reads: a filter
+keeping F of T turns fills a page after about 25 T / F matches, so above F = 5,000 of 1.2
+million turns (100,000 calls) that is under 6,000."""
+ID_RETRIES = 5
+"""Two workers indexing calls that started in the same millisecond may pick the same slots; the
+one that loses the race sees the other's ids on its next try."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,13 @@ class CallFacts:
     dead_air_s: float
     overtalk_s: float
     failed_items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IndexedCall:
+    call_id: str
+    turns: tuple[IndexedTurn, ...]
+    facts: CallFacts
 
 
 @dataclass(frozen=True)
@@ -115,37 +139,19 @@ class SearchIndex:
     def replace_call(self, call_id: str, turns: Sequence[IndexedTurn], facts: CallFacts) -> None:
         """The call's turns and facts, replacing whatever was indexed for it, in one transaction:
         a search never sees half a call, and indexing a call twice leaves one copy."""
-        with self.sessions.begin() as session:
-            _delete_call(session, call_id)
-            session.add_all(
-                SearchTurn(
-                    call_id=call_id,
-                    position=t.position,
-                    speaker=t.speaker,
-                    start=t.start,
-                    end=t.end,
-                    text=t.text,
-                    redacted_text=t.redacted_text,
-                    moments=[list(m) for m in t.moments],
-                    terms=" ".join(index_terms(t.text)),
-                    redacted_terms=" ".join(index_terms(t.redacted_text)),
-                    encoder=t.encoder,
-                    vector=t.vector,
-                )
-                for t in turns
-            )
-            session.add(
-                SearchCall(
-                    call_id=call_id,
-                    escalation=facts.escalation,
-                    dead_air_s=facts.dead_air_s,
-                    overtalk_s=facts.overtalk_s,
-                    indexed_at=utcnow(),
-                )
-            )
-            session.add_all(
-                SearchFailedItem(call_id=call_id, item_id=item) for item in set(facts.failed_items)
-            )
+        self.replace_calls([IndexedCall(call_id, tuple(turns), facts)])
+
+    def replace_calls(self, calls: Sequence[IndexedCall]) -> None:
+        """`replace_call` for many calls in one transaction (a bulk load writes thousands at once)."""
+        for attempt in range(1, ID_RETRIES + 1):
+            try:
+                with self.sessions.begin() as session:
+                    for call in calls:
+                        _write_call(session, call)
+                return
+            except IntegrityError:
+                if attempt == ID_RETRIES:
+                    raise
 
     def remove_call(self, call_id: str) -> None:
         with self.sessions.begin() as session:
@@ -174,18 +180,7 @@ class SearchIndex:
     ) -> list[FoundTurn]:
         """Turns matching `query`, newest call first, then in the order they were said."""
         with self.sessions() as session:
-            postgres = session.get_bind().dialect.name == "postgresql"
-            statement = _filtered(_found_columns(redacted), filters)
-            if postgres:
-                terms = SearchTurn.redacted_terms if redacted else SearchTurn.terms
-                statement = statement.where(terms.op("@@")(cast(literal(to_tsquery(query)), TSQUERY)))
-            else:
-                column_name = "redacted_terms" if redacted else "terms"
-                matching = select(_FTS.c.rowid).where(_fts_match(f"{{{column_name}}} : ({to_fts5(query)})"))
-                statement = statement.where(SearchTurn.id.in_(matching))
-            statement = statement.order_by(
-                Call.started_at.desc().nulls_last(), SearchTurn.call_id, SearchTurn.position
-            )
+            statement = _words(session, query, filters, redacted)
             rows = session.execute(statement.limit(limit).offset(offset)).all()
         return [_found(row) for row in rows]
 
@@ -194,7 +189,7 @@ class SearchIndex:
         statement = _filtered(select(SearchTurn.id, SearchTurn.encoder, SearchTurn.vector), filters).where(
             SearchTurn.vector.is_not(None)
         )
-        last = 0
+        last = -(1 << 63)  # below every id: a call without a start has negative ones
         while True:
             with self.sessions() as session:
                 rows = session.execute(
@@ -217,9 +212,140 @@ class SearchIndex:
         return [found[i] for i in ids if i in found]
 
 
+def _words(
+    session: Session, query: SearchQuery, filters: SearchFilter, redacted: bool
+) -> Select[*tuple[Any, ...]]:
+    """The hits in id order (newest call first), read the cheaper way round.
+
+    The index answers the words, the speaker and the date range (an id range); the other filters
+    are on the call. An agent with few turns (FILTER_FIRST_TURNS): their turns are read through
+    the agent's index and kept if among the matches. Else the matches are taken newest first and
+    each checked against the filters: the page fills after about limit / (share of turns the
+    filters keep) matches and the database stops there, instead of joining and sorting every
+    match of a common phrase (tens of thousands at 100,000 calls). SQLite's FTS5 walks its rowids
+    downwards itself; PostgreSQL's GIN index finds the matches in no order, so their ids are
+    sorted (cheap) before the joins, which stop at the page."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    matching = _pg_matches(query, filters, redacted) if postgres else _fts5_matches(query, filters, redacted)
+    columns = _found_columns(redacted)
+    narrowed = SearchFilter(filters.started_from, filters.started_to, agent_id=filters.agent_id)
+    if filters.agent_id is not None and _turns_at_most(session, narrowed, FILTER_FIRST_TURNS):
+        # Each of the agent's turns is checked, not looked up from the matches: expressions that
+        # neither database can answer from an index (`id + 0`: SQLite probes the matches it
+        # listed once; `terms || ''`: PostgreSQL checks the turn's own terms, which beats its
+        # GIN index here, whose estimate for a phrase is far too low)
+        if postgres:
+            terms = SearchTurn.redacted_terms if redacted else SearchTurn.terms
+            each = terms.op("||")(cast(literal(""), TSVECTOR)).op("@@")(_tsquery(query))
+        else:
+            each = (SearchTurn.id + 0).in_(matching)
+        return _filtered(columns, filters).where(each).order_by(SearchTurn.id.desc())
+    ordered = matching.order_by(matching.selected_columns.id.desc())
+    if postgres:
+        ordered = ordered.offset(0)  # kept a subquery: sorted first, then joined in that order
+    newest_first = ordered.subquery()
+    return _filtered(columns, filters, matches=newest_first).order_by(newest_first.c.id.desc())
+
+
+def _fts5_matches(query: SearchQuery, filters: SearchFilter, redacted: bool) -> Select[int]:
+    column_name = "redacted_terms" if redacted else "terms"
+    expression = f"{{{column_name}}} : ({to_fts5(query)})"
+    if filters.speaker is not None:  # indexed too (migration 0020): "what customers say" is FTS5's alone
+        quoted = filters.speaker.replace('"', '""')
+        expression += f' AND speaker : "{quoted}"'
+    found = select(_FTS.c.rowid.label("id")).where(_fts_match(expression))
+    return _in_time(found, _FTS.c.rowid, filters)
+
+
+def _pg_matches(query: SearchQuery, filters: SearchFilter, redacted: bool) -> Select[int]:
+    terms = SearchTurn.redacted_terms if redacted else SearchTurn.terms
+    found = select(SearchTurn.id).where(terms.op("@@")(_tsquery(query)))
+    if filters.speaker is not None:
+        found = found.where(SearchTurn.speaker == filters.speaker)
+    return _in_time(found, SearchTurn.id, filters)
+
+
+def _tsquery(query: SearchQuery) -> ColumnElement[Any]:
+    return cast(literal(to_tsquery(query)), TSQUERY)
+
+
+def _turns_at_most(session: Session, filters: SearchFilter, bound: int) -> bool:
+    """Whether the filters leave at most `bound` turns, counting no further than that."""
+    some = _filtered(select(SearchTurn.id), filters).limit(bound + 1).subquery()
+    return (session.scalar(select(func.count()).select_from(some)) or 0) <= bound
+
+
 def _fts_match(expression: str) -> ColumnElement[bool]:
     """`search_fts MATCH :expression`, the FTS5 table's own name on the left as FTS5 wants it."""
     return column("search_fts", is_literal=True).op("MATCH")(literal(expression))
+
+
+def _write_call(session: Session, call: IndexedCall) -> None:
+    _delete_call(session, call.call_id)
+    first = _first_id(session, call.call_id, len(call.turns))
+    last = first + len(call.turns) - 1
+    in_order = sorted(call.turns, key=lambda t: t.position)
+    session.add_all(
+        SearchTurn(
+            id=last - rank,  # the call's first turn has its highest id: newest first, then as said
+            call_id=call.call_id,
+            position=t.position,
+            speaker=t.speaker,
+            start=t.start,
+            end=t.end,
+            text=t.text,
+            redacted_text=t.redacted_text,
+            moments=[list(m) for m in t.moments],
+            terms=" ".join(index_terms(t.text)),
+            redacted_terms=" ".join(index_terms(t.redacted_text)),
+            encoder=t.encoder,
+            vector=t.vector,
+        )
+        for rank, t in enumerate(in_order)
+    )
+    session.add(
+        SearchCall(
+            call_id=call.call_id,
+            escalation=call.facts.escalation,
+            dead_air_s=call.facts.dead_air_s,
+            overtalk_s=call.facts.overtalk_s,
+            indexed_at=utcnow(),
+        )
+    )
+    session.add_all(
+        SearchFailedItem(call_id=call.call_id, item_id=item) for item in set(call.facts.failed_items)
+    )
+
+
+def _first_id(session: Session, call_id: str, count: int) -> int:
+    """The lowest of `count` free consecutive ids in the call's place in time (SLOT_BITS); a call
+    indexed later than another that started in the same millisecond is read before it."""
+    started = session.scalar(select(Call.started_at).where(Call.id == call_id))
+    if started is None:
+        lowest = session.scalar(select(func.min(SearchTurn.id)))
+        return min(lowest or 0, 0) - count
+    block = _first_of(started)
+    end = block + (1 << SLOT_BITS)
+    taken = session.scalar(select(func.max(SearchTurn.id)).where(SearchTurn.id >= block, SearchTurn.id < end))
+    first = block if taken is None else taken + 1
+    if first + count > end:
+        raise ValueError(f"call {call_id}: over {1 << SLOT_BITS} turns start in its millisecond")
+    return first
+
+
+def _first_of(moment: datetime) -> int:
+    """The lowest id of a call that started at `moment` (to the millisecond; before 1970 is 1970)."""
+    return max(int(moment.timestamp() * 1000), 0) << SLOT_BITS
+
+
+def _in_time(statement: _S, ids: SQLColumnExpression[int], f: SearchFilter) -> _S:
+    """The date filters as an id range, which each database's index seeks to; it holds every call
+    of the range (and those of its last millisecond), and the filter on the call's start stays."""
+    if f.started_from is not None:
+        statement = statement.where(ids >= _first_of(f.started_from))
+    if f.started_to is not None:
+        statement = statement.where(ids < _first_of(f.started_to + timedelta(milliseconds=1)))
+    return statement
 
 
 def _delete_call(session: Session, call_id: str) -> None:
@@ -260,9 +386,15 @@ def _found(row: object) -> FoundTurn:
     )
 
 
-def _filtered(statement: _S, f: SearchFilter) -> _S:
-    statement = statement.select_from(SearchTurn).join(Call, Call.id == SearchTurn.call_id)
+def _filtered(statement: _S, f: SearchFilter, matches: FromClause | None = None) -> _S:
+    """`statement` over the turns the filters keep; from `matches` (ids in order) first, when given."""
+    if matches is None:
+        statement = statement.select_from(SearchTurn)
+    else:
+        statement = statement.select_from(matches).join(SearchTurn, SearchTurn.id == matches.c.id)
+    statement = statement.join(Call, Call.id == SearchTurn.call_id)
     statement = statement.join(SearchCall, SearchCall.call_id == SearchTurn.call_id)
+    statement = _in_time(statement, SearchTurn.id, f)
     score = func.coalesce(Call.final_score, Call.score_total)
     verdict = func.coalesce(Call.final_verdict, Call.verdict)
     language = func.coalesce(Call.detected_language, Call.language)

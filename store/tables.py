@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -313,6 +314,38 @@ class EvidenceMarkRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class LibraryBookmark(Base):
+    """A call a trainer saved into the library (store/library.py), at a moment of it or whole,
+    with a note and free tags (`library_bookmark_tags`). `owner` is who saved it as the filter
+    names them (a user name or `token N`); `created_by` and `updated_by` say who did what as the
+    audit log does (`user alice (trainer)`). Erasing the call deletes its bookmarks (cascade)."""
+
+    __tablename__ = "library_bookmarks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    start: Mapped[float | None] = mapped_column(Float)
+    end: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    created_by: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_by: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime | None] = mapped_column()
+
+
+class LibraryBookmarkTag(Base):
+    """One tag of a bookmark (normalised: trimmed, single spaces, lower case), a row each so that
+    both databases filter and count by tag with an index."""
+
+    __tablename__ = "library_bookmark_tags"
+
+    bookmark_id: Mapped[int] = mapped_column(
+        ForeignKey("library_bookmarks.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
 class LeaseStage(StrEnum):
     TRANSCRIBE = "transcribe"
     ANALYSE = "analyse"
@@ -440,7 +473,7 @@ class AlertRow(Base):
 
 class SearchTerms(TypeDecorator[str]):
     """A turn's index terms (store/search_text.py) joined by spaces. On SQLite a text column that
-    the FTS5 table `search_fts` indexes (kept in step by triggers, migration 0012); on PostgreSQL
+    the FTS5 table `search_fts` indexes (kept in step by triggers, migrations 0012, 0020); on PostgreSQL
     a `tsvector` (GIN-indexed) written as a literal with the terms' positions, so that neither
     database's own parser or locale decides what a term is."""
 
@@ -472,7 +505,10 @@ class SearchTurn(Base):
 
     __tablename__ = "search_turns"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # newest call first (store/search.py SLOT_BITS; migration 0020); SQLite's INTEGER is 64-bit
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     speaker: Mapped[str] = mapped_column(String(20))
@@ -626,3 +662,59 @@ class StageTotal(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     observations: Mapped[int] = mapped_column(Integer)
     total: Mapped[float] = mapped_column(Float)
+
+
+class TopicRunRow(Base):
+    """One run of complaint topics (insights/topics.py) over a window of calls: what it covered,
+    with which parameters, and how far new calls have been assigned since (`assigned_through`:
+    the scoring time of the last call assigned to its topics)."""
+
+    __tablename__ = "topic_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ran_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    window_from: Mapped[datetime] = mapped_column()
+    window_to: Mapped[datetime] = mapped_column()
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    complaints: Mapped[int] = mapped_column(Integer)
+    """Complaint turns clustered."""
+    topics: Mapped[int] = mapped_column(Integer)
+    assigned_through: Mapped[datetime] = mapped_column()
+
+
+class ComplaintTopicRow(Base):
+    """A complaint topic of one language. Its id outlives runs: a later run whose cluster's centre
+    is close to this one's keeps the id (and renews name, phrases and centre), so trends continue;
+    a topic no run finds again is kept, `active` false, for the calls it was given before."""
+
+    __tablename__ = "complaint_topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    language: Mapped[str] = mapped_column(String(20), index=True)
+    encoder: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    phrases: Mapped[list[str]] = mapped_column(JSON)
+    """The turns nearest its centre, masked (the search index's redacted text)."""
+    centroid: Mapped[bytes] = mapped_column(LargeBinary)
+    """float32, L2-normalised, in the space of `encoder`."""
+    active: Mapped[bool] = mapped_column(Boolean, index=True)
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("topic_runs.id"))
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("topic_runs.id"))
+
+
+class TopicAssignment(Base):
+    """One complaint turn of a call and the topic it belongs to (the turn is the search index's
+    `position`; `start`/`end` in seconds open the call page at the complaint)."""
+
+    __tablename__ = "topic_assignments"
+    __table_args__ = (UniqueConstraint("call_id", "position", name="uq_topic_assignments_turn"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("complaint_topics.id"), index=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    """Why the turn is a complaint: `negative` and/or escalation cue categories."""

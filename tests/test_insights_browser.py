@@ -27,7 +27,7 @@ from tests.helpers import segment, transcript
 from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
 from tests.test_insights_api import polite, upset
 from tests.test_web import PASSWORD
-from tests.test_web_browser import SCREENSHOTS, chromium, site  # noqa: F401  (fixtures)
+from tests.test_web_browser import SCREENSHOTS, chromium, signed_in, site  # noqa: F401  (fixtures)
 from workers.insights import check_alerts, daily_report_if_due
 
 LAST_DAY = datetime(2026, 11, 15, 10, 0, tzinfo=UTC)
@@ -76,7 +76,7 @@ def seed(services: Services) -> None:
 
 def test_a_qa_lead_reads_the_daily_report_and_handles_an_alert(request: pytest.FixtureRequest) -> None:
     executable = chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, services = request.getfixturevalue("site")
     seed(services)
@@ -84,15 +84,7 @@ def test_a_qa_lead_reads_the_daily_report_and_handles_an_alert(request: pytest.F
     raised = check_alerts(services, LAST_DAY + timedelta(hours=1))
     assert {"systemic_item", "score_drop", "recovery_overdue"} <= {row.kind for row in raised}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="UTC")
-        problems: list[str] = []
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-        page.goto(f"{base}/ui/login")
-        page.get_by_label("User name").fill("lin")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
+    with signed_in(executable, base, "lin") as (page, problems):
         page.get_by_role("link", name="Reports").click()
         page.get_by_role("link", name="2026-11-15").click()
         expect(page.get_by_role("heading", name="Quality report")).to_contain_text("daily report generated")
@@ -114,10 +106,9 @@ def test_a_qa_lead_reads_the_daily_report_and_handles_an_alert(request: pytest.F
         expect(page.get_by_role("button", name="Mark called back")).to_have_count(before - 1)
 
         page.get_by_role("link", name="Library").click()
-        page.get_by_label("From").fill("2026-11-09")
+        page.get_by_label("From", exact=True).fill("2026-11-09")
         page.get_by_role("button", name="Show").click()
         expect(page.locator("table.excellent tbody tr")).to_have_count(10)
         expect(page.locator("table.needs tbody tr").first).to_contain_text("D203")
         page.screenshot(path=SCREENSHOTS / "library.png", full_page=True)
         assert problems == [], problems  # no content-policy violation, nothing failed to load
-        browser.close()

@@ -14,7 +14,7 @@ from store.roster import AgentProfile
 from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
 from tests.test_sampling_store import DAY, reviewed, scored
 from tests.test_web import PASSWORD
-from tests.test_web_browser import SCREENSHOTS, chromium, site  # noqa: F401  (fixtures)
+from tests.test_web_browser import SCREENSHOTS, chromium, signed_in, site  # noqa: F401  (fixtures)
 from workers.sampling import select_day
 
 AGENTS = (("S301", "billing"), ("S302", "billing"), ("S303", "moves"), ("S304", "moves"))
@@ -22,7 +22,7 @@ AGENTS = (("S301", "billing"), ("S302", "billing"), ("S303", "moves"), ("S304", 
 
 def test_a_supervisor_reads_the_pass_rates(request: pytest.FixtureRequest) -> None:
     executable = chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, services = request.getfixturevalue("site")
     flagged: set[str] = set()
@@ -43,15 +43,7 @@ def test_a_supervisor_reads_the_pass_rates(request: pytest.FixtureRequest) -> No
     services.users.add("lin", PASSWORD, "supervisor")
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 600}, locale="en-GB", timezone_id="UTC")
-        problems: list[str] = []
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-        page.goto(f"{base}/ui/login")
-        page.get_by_label("User name").fill("lin")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
+    with signed_in(executable, base, "lin", height=600) as (page, problems):
         page.get_by_role("link", name="Pass rates").click()
         expect(page.locator("table.pass-rates tbody tr")).to_have_count(len(AGENTS) + 1)
         page.get_by_label("By").select_option("team")
@@ -63,4 +55,3 @@ def test_a_supervisor_reads_the_pass_rates(request: pytest.FixtureRequest) -> No
         expect(rows.last).to_contain_text("all")
         page.screenshot(path=SCREENSHOTS / "pass-rates.png", full_page=True)
         assert problems == [], problems
-        browser.close()

@@ -13,6 +13,7 @@ from runtime.services import Services
 from scoring.results import Analysis
 from scoring.routing import RoutingQueue, route
 from store.metadata import CallMetadata
+from store.review_queue import QueueFilter
 from store.roster import AgentProfile
 from store.tables import Call
 from tests.test_routing import make_score
@@ -62,7 +63,7 @@ def test_a_days_selection_is_stored_queued_and_replaced_on_a_rerun(services: Ser
     assert all(0 < s.inclusion_probability <= 1 for s in old_picked)
     assert any(s.inclusion_probability < 1 for s in old_picked)
 
-    queued = {c.id for c in services.calls.review_queue(limit=100)}
+    queued = {row.call.id for row in services.review_queue.page(QueueFilter(limit=100)).rows}
     assert set(picked) <= queued
     assert select_day(services, DAY)[0].plan.selections == day.plan.selections
     assert services.selections.selected_before("", DAY, DAY + timedelta(days=1))["old"] == len(old_picked) + 1

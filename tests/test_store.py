@@ -10,6 +10,7 @@ import pytest
 from runtime.services import Services
 from store.calls import CallFilter
 from store.metadata import CallMetadata
+from store.review_queue import QueueFilter
 from store.tables import CallStatus
 from tests.conftest import tone
 
@@ -103,7 +104,7 @@ def test_filters_and_review_queue_order(services: Services, tmp_path: Path) -> N
         started_from=datetime(2026, 11, 2, tzinfo=UTC), started_to=datetime(2026, 11, 3, tzinfo=UTC)
     )
     assert [c.id for c in services.calls.search(window)] == [ids[1]]
-    assert [c.id for c in services.calls.review_queue()] == [ids[0], ids[1]]
+    assert [row.call.id for row in services.review_queue.page(QueueFilter()).rows] == [ids[0], ids[1]]
     assert services.calls.resolve(ids[1][:8]).id == ids[1]
     with pytest.raises(LookupError):
         services.calls.resolve("no-such-call")

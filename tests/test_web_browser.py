@@ -16,15 +16,19 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from runtime.services import Services
 from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
 from tests.test_web import PASSWORD, review_call
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
@@ -43,6 +47,27 @@ def chromium() -> str:
     if os.environ.get("CALLQA_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{missing} and CALLQA_REQUIRE_SERVICES=1")
     pytest.skip(missing)
+
+
+@contextmanager
+def signed_in(
+    executable: str, base: str, user: str, height: int = 900
+) -> Iterator[tuple[Page, list[str]]]:
+    """A Chromium page signed in to the workspace as `user` (password PASSWORD), and the console
+    errors it logs: a page that logs one broke its content policy or failed to load something."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": height}, locale="en-GB", timezone_id="UTC")
+        problems: list[str] = []
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.goto(f"{base}/ui/login")
+        page.get_by_label("User name").fill(user)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        yield page, problems
+        browser.close()
 
 
 @pytest.fixture

@@ -210,8 +210,13 @@ def rollback(services: Services, scorecard: str, actor: str) -> Rollback:
     """Withdraw the active calibration of `scorecard` (`id@version`, an id for its latest
     version, or `sentiment-head`) and restore the one before it. Calls already scored keep their
     analysis; a re-score uses the restored one."""
-    key = SENTIMENT_HEAD if scorecard == SENTIMENT_HEAD else services.scorecards.get(scorecard).key
-    return repository(services).rollback(key, actor)
+    return repository(services).rollback(calibration_key(services, scorecard), actor)
+
+
+def calibration_key(services: Services, scorecard: str) -> str:
+    """The calibrations' `scorecard_key` of `scorecard` (`id@version`, an id for its latest
+    version, or `sentiment-head`); KeyError naming the known cards when it names none."""
+    return SENTIMENT_HEAD if scorecard == SENTIMENT_HEAD else services.scorecards.get(scorecard).key
 
 
 @dataclass(frozen=True)

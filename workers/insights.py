@@ -92,8 +92,8 @@ def period_report(services: Services, date_from: date, date_to: date, now: datet
     if (date_to - date_from).days >= MAX_REPORT_DAYS:
         raise ValueError(f"a report covers at most {MAX_REPORT_DAYS} days")
     zone = services.settings.report_zone
-    since = _midnight(trend_start(date_from, date_to), zone)
-    calls = facts_between(services, since, _midnight(date_to, zone, next_day=True))
+    since = midnight(trend_start(date_from, date_to), zone)
+    calls = facts_between(services, since, midnight(date_to, zone, next_day=True))
     generated = now or datetime.now(UTC)
     return build_report(calls, date_from, date_to, zone, services.settings.report_timezone, generated)
 
@@ -101,10 +101,10 @@ def period_report(services: Services, date_from: date, date_to: date, now: datet
 def period_facts(services: Services, date_from: date, date_to: date) -> list[CallFacts]:
     """The scored calls of the days from `date_from` to `date_to` (inclusive, in the report zone)."""
     zone = services.settings.report_zone
-    return facts_between(services, _midnight(date_from, zone), _midnight(date_to, zone, next_day=True))
+    return facts_between(services, midnight(date_from, zone), midnight(date_to, zone, next_day=True))
 
 
-def _midnight(day: date, zone: tzinfo, next_day: bool = False) -> datetime:
+def midnight(day: date, zone: tzinfo, next_day: bool = False) -> datetime:
     """The start of `day` (of the day after) in `zone`, as UTC; the calendar's ends stay inside it."""
     try:
         return datetime.combine(day + timedelta(days=int(next_day)), time(), zone).astimezone(UTC)

@@ -23,6 +23,7 @@ from workers.calibrating import nightly_calibration_if_due
 from workers.insights import check_alerts, daily_report_if_due
 from workers.lifecycle import apply_retention
 from workers.sampling import sample_yesterday_if_due
+from workers.topics import topics_if_due
 
 log = structlog.get_logger("callqa.schedule")
 
@@ -42,6 +43,7 @@ JOBS = (
     Job("callqa.retention", apply_retention, lambda _: timedelta(hours=1)),
     Job("callqa.sample_day", sample_yesterday_if_due, lambda _: timedelta(minutes=5)),
     Job("callqa.calibrate", nightly_calibration_if_due, lambda _: timedelta(minutes=5)),
+    Job("callqa.complaint_topics", topics_if_due, lambda _: timedelta(hours=1)),
 )
 
 

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from api.http.agreement_routes import router as agreement_router
 from api.http.auth import Principal, token_checker
+from api.http.bookmark_routes import router as bookmark_router
+from api.http.calibration_routes import router as calibration_router
 from api.http.calibration_session_routes import router as calibration_session_router
 from api.http.conversation_routes import router as conversation_router
 from api.http.dispute_routes import router as dispute_router
@@ -25,6 +27,7 @@ from api.http.review_routes import router as review_router
 from api.http.routes import router
 from api.http.sampling_routes import router as sampling_router
 from api.http.search_routes import router as search_router
+from api.http.topic_routes import router as topic_router
 from api.web.workspace import add_workspace
 from runtime.settings import Settings
 from workers.embedded import Embedded
@@ -69,9 +72,12 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
     app.include_router(dispute_router)
     app.include_router(insight_router)
     app.include_router(library_router)
+    app.include_router(bookmark_router)
     app.include_router(calibration_session_router)
+    app.include_router(calibration_router)
     app.include_router(evidence_router)
     app.include_router(search_router)
+    app.include_router(topic_router)
     app.include_router(conversation_router)
     app.include_router(metrics_router)
     app.include_router(health_router)

@@ -31,8 +31,10 @@ from api.http.schemas import (
     History,
     HistoryEvent,
     MetadataCorrection,
+    QueueEntry,
     ScorecardList,
 )
+from review.queue_reasons import REASONS, QueueReason
 from runtime.results import StoredAnalysis
 from runtime.services import Services
 from scoring.results import Verdict
@@ -41,6 +43,7 @@ from scoring.scorecard import SentimentLabel
 from store.blobs import StorageFullError, TooLargeError
 from store.calls import CallFilter, metadata_differences
 from store.metadata import CallMetadata, Clean, Direction, IsoDateTime, Language, blank_allowed
+from store.review_queue import QueueFilter
 from store.tables import Call, CallStatus
 from store.tokens import Role
 from workers.calibration_sessions import blind_refusal
@@ -298,15 +301,28 @@ def list_calls(
     return CallList(calls=[CallSummary.of(c) for c in calls], limit=limit, offset=offset)
 
 
-@router.get("/review-queue", response_model=list[CallSummary], responses=error_responses(403))
+@router.get("/review-queue", response_model=list[QueueEntry], responses=error_responses(403))
 def review_queue(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     agent_id: Annotated[str | None, Query(max_length=100)] = None,
+    reason: Annotated[
+        QueueReason | None,
+        Query(description="calls routed, or selected by the sampling rules, for this reason"),
+    ] = None,
     _: Principal = Depends(require(*REVIEWERS)),
-) -> list[CallSummary]:
-    """Calls routed to human review, riskiest first (failed, then near-fail and undecidable, then audit)."""
-    return [CallSummary.of(c) for c in services_of(request).calls.review_queue(limit, agent_id)]
+) -> list[QueueEntry]:
+    """Calls routed to human review or selected by the sampling rules, riskiest first (failed,
+    then near-fail and undecidable, then audit and sampled), each with why it is there."""
+    match = REASONS[reason] if reason is not None else None
+    filters = QueueFilter(
+        agent_id=agent_id,
+        reason_prefix=match.routing_prefix if match else None,
+        sampling_rule=match.rule if match else None,
+        limit=limit,
+    )
+    rows = services_of(request).review_queue.page(filters).rows
+    return [QueueEntry.of_row(row.call, row.selection) for row in rows]
 
 
 @router.get("/recovery-queue", response_model=list[CallSummary], responses=error_responses(403))

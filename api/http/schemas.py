@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from asr.transcript import Transcript
+from review.queue_reasons import SamplingReason, sampling_reasons
 from runtime.results import StoredAnalysis
 from scoring.catalog import ScorecardCatalog
 from scoring.escalation import Escalation
@@ -16,7 +17,7 @@ from scoring.routing import RoutingDecision, RoutingQueue
 from scoring.scorecard import SentimentLabel
 from scoring.sentiment import SentimentSummary
 from store.metadata import CallMetadata, CallSource, Channel, Direction, Language
-from store.tables import Call, CallStatus
+from store.tables import Call, CallStatus, SampleSelection
 
 
 class CallSummary(BaseModel):
@@ -200,4 +201,37 @@ class ScorecardList(BaseModel):
                 for key, card in sorted(catalog.cards.items())
             ],
             errors=catalog.errors,
+        )
+
+
+class SamplingView(BaseModel):
+    """Why the sampling rules selected the call for review (review/sampling.py), as stored with
+    the day's selection: a call the rules chose may have no routing reason at all."""
+
+    day: date = Field(description="the day (CALLQA_REPORT_TIMEZONE) whose selection took it")
+    reasons: list[SamplingReason]
+    inclusion_probability: float = Field(description="the chance the rules gave the call of being selected")
+    over_capacity: bool = Field(description="selected beyond the day's inspector capacity (new hires' calls)")
+
+    @classmethod
+    def of(cls, row: SampleSelection) -> SamplingView:
+        return cls(
+            day=row.day,
+            reasons=sampling_reasons(row.rules, row.reasons),
+            inclusion_probability=row.inclusion_probability,
+            over_capacity=row.over_capacity,
+        )
+
+
+class QueueEntry(CallSummary):
+    """A call of the review queue: why routing sent it (`routing_reasons`) and why the sampling
+    rules selected it (`sampling`, null when they did not)."""
+
+    sampling: SamplingView | None
+
+    @classmethod
+    def of_row(cls, call: Call, selection: SampleSelection | None) -> QueueEntry:
+        return cls(
+            **CallSummary.of(call).model_dump(),
+            sampling=SamplingView.of(selection) if selection is not None else None,
         )

@@ -18,10 +18,12 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from api.http.auth import READERS, REDACTED_ROLES, REVIEWERS, BrowserSession, services_of
 from api.http.errors import problems, summary
+from api.http.library_routes import LIBRARY_READERS
 from api.http.routes import detail_of
 from api.http.schemas import CallDetail
 from api.web.disputes import call_page_context
 from api.web.pages import PageRefused, render
+from api.web.queue import sampled_reasons
 from api.web.session import form_for, page_for
 from api.web.transcript_lines import transcript_html
 from runtime.evidence import MARK_REQUEST, EvidenceMark
@@ -171,6 +173,8 @@ def call_page(
             "may_remove_any": role in REMOVERS,
             "machine_items": {item.item_id: item for item in review.machine.items} if review else {},
             "next_call": _next_call(services, call.id) if role in REVIEWERS else None,
+            "may_save": role in LIBRARY_READERS,
+            "sampled": sampled_reasons(services.selections.of_call(call.id), call.routing_reasons),
             **call_page_context(services, browser, call, review),
         },
     )

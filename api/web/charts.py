@@ -77,6 +77,26 @@ def item_failure_chart(items: Sequence[ItemFailure], limit: int = 10) -> BarChar
     )
 
 
+def day_bars(days: Sequence[tuple[str, int]], width: int = 280, height: int = 44) -> BarChart:
+    """A sparkline: one bar per (day, count) in order, its height the count against the busiest."""
+    column = width / max(1, len(days))
+    most = max((count for _, count in days), default=0)
+    bars = []
+    for index, (day, count) in enumerate(days):
+        filled = round((height - 2) * count / most, 1) if most else 0.0
+        bars.append(
+            Bar(
+                label=day,
+                value_text=str(count),
+                x=round(index * column + column * 0.1, 1),
+                y=round(height - filled, 1),
+                width=round(column * 0.8, 1),
+                height=filled,
+            )
+        )
+    return BarChart(width=width, height=height, label_width=0, bars=bars)
+
+
 def trend_chart(trend: Sequence[DayTrend], height: int = 190) -> TrendChart:
     """Calls per day as bars and the machine pass rate as a line, one column per day."""
     top, bottom, left, right = 14.0, height - 26.0, 34.0, WIDTH - 10.0

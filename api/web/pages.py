@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from api.http.auth import DISPUTE_DECIDERS, REVIEWERS, SEARCH_PAGE_ROLES, BrowserSession
 from api.http.library_routes import LIBRARY_READERS
+from api.http.topic_routes import TOPIC_READERS
 from store.tokens import Role
 
 HERE = Path(__file__).parent
@@ -33,11 +34,13 @@ NAVIGATION = (
     ("/ui/queue", "Review queue", REVIEWERS),
     ("/ui/disputes", "Disputes", DISPUTE_DECIDERS),
     ("/ui/calibration", "Calibration", REVIEWERS),
+    ("/ui/calibrations", "Machine calibration", (Role.ADMIN, Role.SUPERVISOR)),
     ("/ui/pass-rates", "Pass rates", REVIEWERS),
     ("/ui/search", "Search", SEARCH_PAGE_ROLES),
     ("/ui/reports", "Reports", REVIEWERS),
     ("/ui/alerts", "Alerts", REVIEWERS),
     ("/ui/library", "Library", LIBRARY_READERS),
+    ("/ui/topics", "Topics", TOPIC_READERS),
     ("/ui/admin/users", "Users", (Role.ADMIN,)),
 )
 """The frame's links: each shown only to the roles that may open the page."""

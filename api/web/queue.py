@@ -20,8 +20,10 @@ from starlette.responses import RedirectResponse, Response
 from api.http.auth import REVIEWERS, BrowserSession, services_of
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for, safe_next
+from review.queue_reasons import REASONS, QueueReason, not_said_by_routing, sampling_reasons
 from scoring.results import Verdict
 from store.review_queue import ClaimError, QueueFilter
+from store.tables import SampleSelection
 from store.tokens import Role
 
 router = APIRouter(include_in_schema=False)
@@ -29,17 +31,6 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 MANAGERS = (Role.ADMIN, Role.SUPERVISOR)
 """Who may assign calls to reviewers and release anyone's claim."""
-
-REASONS = {
-    "critical": ("critical item failed", "a critical item failed"),
-    "failed": ("failed:", "an item failed"),
-    "below": ("below the pass mark", "below the pass mark"),
-    "near": ("near the pass mark", "near the pass mark"),
-    "undecidable": ("undecidable:", "an item was undecidable"),
-    "unheard": ("agent speech not transcribed", "agent speech not transcribed"),
-    "audit": ("random audit sample", "random audit"),
-}
-"""Reason filter: value -> (how routing's reason starts, label). scoring/routing.py writes them."""
 
 CLAIMED = {"": "anyone's or no one's", "mine": "claimed by me", "unclaimed": "not claimed"}
 
@@ -61,7 +52,7 @@ class QueueQuery:
     def as_filter(self, holder: str, page: int) -> tuple[QueueFilter, list[str]]:
         """The store's filter, and the values that could not be read (left out)."""
         problems: list[str] = []
-        reason = REASONS.get(self.reason)
+        reason = REASONS[QueueReason(self.reason)] if self.reason in set(QueueReason) else None
         if self.reason and reason is None:
             problems.append(f"reason: unknown value {self.reason!r}")
         verdict = self.verdict if self.verdict in set(Verdict) else None
@@ -75,7 +66,8 @@ class QueueQuery:
                 team=self.team.strip() or None,
                 queue=self.queue.strip() or None,
                 verdict=verdict,
-                reason_prefix=reason[0] if reason else None,
+                reason_prefix=reason.routing_prefix if reason else None,
+                sampling_rule=reason.rule if reason else None,
                 started_from=started_from,
                 started_to=until + timedelta(days=1) if until else None,
                 holder=holder if self.claimed == "mine" else None,
@@ -125,12 +117,15 @@ def queue_page(
     context = {
         "query": query,
         "rows": found.rows,
+        "sampled": {
+            row.call.id: sampled_reasons(row.selection, row.call.routing_reasons) for row in found.rows
+        },
         "total": found.total,
         "page": page,
         "pages": pages,
         "first_rank": filters.offset + 1,
         "problems": problems,
-        "reasons": {value: label for value, (_, label) in REASONS.items()},
+        "reasons": {value.value: match.label for value, match in REASONS.items()},
         "verdicts": [v.value for v in Verdict],
         "claimed_options": CLAIMED,
         "manager": manager,
@@ -140,6 +135,14 @@ def queue_page(
         "next_link": query.link(page + 1) if page < pages else None,
     }
     return render(request, "queue.html", context)
+
+
+def sampled_reasons(selection: SampleSelection | None, routing_reasons: list[str] | None) -> list[str]:
+    """What the sampling rules say of a call beyond what routing says (the queue and call pages)."""
+    if selection is None:
+        return []
+    sampled = sampling_reasons(selection.rules, selection.reasons)
+    return [s.reason for s in not_said_by_routing(sampled, routing_reasons or [])]
 
 
 Back = Annotated[str, Form(max_length=2000)]

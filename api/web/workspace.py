@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from api.http.guard import PageGate
 from api.web import (
     admin,
+    calibration,
     calibration_sessions,
     call_page,
     disputes,
@@ -17,6 +18,7 @@ from api.web import (
     reports,
     search_page,
     signin,
+    topics,
 )
 from api.web.pages import HERE, PageRefused, refused_page
 from api.web.session import page_gate
@@ -32,10 +34,12 @@ def add_workspace(app: FastAPI) -> PageGate:
         call_page,
         disputes,
         calibration_sessions,
+        calibration,
         pass_rates,
         reports,
         library,
         search_page,
+        topics,
         admin,
     ):
         app.include_router(module.router)
