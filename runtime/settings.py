@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     asr_device: Literal["cpu", "cuda", "auto"] = "cpu"
     asr_compute_type: str = "int8"
     asr_cpu_threads: int = Field(default=2, ge=1, description="threads per decode")
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="CPU niceness of worker processes: on a host shared with the API, uploads and "
+        "pages are answered first and the workers take every cycle left (no effect on a host of their own)",
+    )
     asr_decode_workers: int = Field(default=2, ge=1, description="decodes run side by side")
     asr_beam_size: int = Field(default=1, ge=1, le=10)
     asr_agent_beam_size: int | None = Field(

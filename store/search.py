@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -333,9 +333,14 @@ def _first_id(session: Session, call_id: str, count: int) -> int:
     return first
 
 
+LAST_MS = (1 << (63 - SLOT_BITS)) - 2
+"""The last millisecond with ids of its own (in the year 2248): the ids are 64-bit integers. A
+later start shares it; the order among such calls is then by indexing, and filters stay exact."""
+
+
 def _first_of(moment: datetime) -> int:
     """The lowest id of a call that started at `moment` (to the millisecond; before 1970 is 1970)."""
-    return max(int(moment.timestamp() * 1000), 0) << SLOT_BITS
+    return min(max(int(moment.timestamp() * 1000), 0), LAST_MS) << SLOT_BITS
 
 
 def _in_time(statement: _S, ids: SQLColumnExpression[int], f: SearchFilter) -> _S:
@@ -344,7 +349,7 @@ def _in_time(statement: _S, ids: SQLColumnExpression[int], f: SearchFilter) -> _
     if f.started_from is not None:
         statement = statement.where(ids >= _first_of(f.started_from))
     if f.started_to is not None:
-        statement = statement.where(ids < _first_of(f.started_to + timedelta(milliseconds=1)))
+        statement = statement.where(ids < _first_of(f.started_to) + (1 << SLOT_BITS))
     return statement
 
 

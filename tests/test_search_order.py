@@ -75,6 +75,17 @@ def test_pages_are_newest_call_first_stable_and_complete(services: Services) -> 
     assert undated and undated <= scanned  # meaning search reads the negative ids too
 
 
+def test_calls_and_filters_beyond_the_ids_years_still_work(services: Services) -> None:
+    """Ids hold a start to the millisecond until 2248; a later one (a clock gone wrong, a typo)
+    is still indexed and found, and a filter reaching to the year 9999 is answered, not a 500."""
+    far = call_saying(services, 1, datetime(3000, 1, 1, tzinfo=UTC))
+    near = call_saying(services, 2, DAY)
+    to_the_end = SearchFilter(started_to=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+    assert [call for call, _ in found(services, to_the_end, 10)[::2]] == [far, near]
+    later = SearchFilter(started_from=datetime(2900, 1, 1, tzinfo=UTC))
+    assert {call for call, _ in found(services, later, 10)} == {far}
+
+
 @pytest.mark.parametrize("filter_first_turns", [0, 1_000_000])
 def test_filter_first_and_match_first_find_the_same_page(
     services: Services, monkeypatch: pytest.MonkeyPatch, filter_first_turns: int

@@ -42,7 +42,7 @@ def test_stage_lines_carry_the_call_id_and_the_stage(
 
 
 @pytest.mark.parametrize(("queues", "loads_whisper"), [(["analysis"], False), (["asr"], True)])
-def test_only_a_transcribing_worker_loads_whisper_at_start(
+def test_only_a_transcribing_worker_loads_whisper_and_every_worker_yields_the_cpu(
     queues: list[str], loads_whisper: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loaded: list[str] = []
@@ -54,8 +54,11 @@ def test_only_a_transcribing_worker_loads_whisper_at_start(
     class Warm:
         transcriber = Transcriber()
 
+    niced: list[int] = []
     monkeypatch.setattr(tasks, "services", Warm)
+    monkeypatch.setattr(tasks.os, "nice", niced.append)  # not this test process's own priority
     monkeypatch.setattr(tasks.app.amqp.queues, "_consume_from", None)  # restored afterwards
     tasks.app.amqp.queues.select(queues)  # what `celery worker -Q ...` does before forking
     tasks._warm_up()
     assert loaded == (["en"] if loads_whisper else [])
+    assert niced == [10]  # a worker yields the CPU to the API on a shared host

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,9 +68,11 @@ def _check_gpu(**_: Any) -> None:
 @worker_process_init.connect
 def _warm_up(**_: Any) -> None:
     """A transcribing worker loads its Whisper model before its first call; an analysis-only
-    worker (`-Q analysis`) never transcribes, so it does not spend the memory."""
+    worker (`-Q analysis`) never transcribes, so it does not spend the memory. Each process
+    yields the CPU to the API's (`worker_nice`): calls wait in a queue, a person at a page does not."""
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
+    os.nice(settings.worker_nice)
     warm = services()
     if settings.default_language != "zh" and ASR_QUEUE in queue_names(app):
         warm.transcriber.model_for("en")
