@@ -88,6 +88,10 @@ def test_sampled_calls_say_why_in_the_queue_api_and_filter_by_sampling_reason(cl
     hired = entries[hire]
     assert hired["routing_reasons"] == [f"new hire: started {DAY - timedelta(days=1)}, first 7 days reviewed"]
     assert [r["rule"] for r in hired["sampling"]["reasons"]] == ["new_hire"]
+    detail = client.get(f"/calls/{quiet}", headers=headers).json()  # the call itself says why, too
+    assert detail["sampling"] == sampling and detail["routing_reasons"] == []
+    after_the_selection = scored(services, "A2", 20)
+    assert client.get(f"/calls/{after_the_selection}", headers=headers).json()["sampling"] is None
 
     def ids(reason: str) -> set[str]:
         response = client.get("/review-queue", params={"reason": reason}, headers=headers)

@@ -32,6 +32,7 @@ from api.http.schemas import (
     HistoryEvent,
     MetadataCorrection,
     QueueEntry,
+    SamplingView,
     ScorecardList,
 )
 from review.queue_reasons import REASONS, QueueReason
@@ -230,9 +231,11 @@ def get_call(
 def detail_of(services: Services, call: Call, stored: StoredAnalysis | None, redacted: bool) -> CallDetail:
     """A call with its results, as the API and the call page show it (`redacted`: personal data
     masked everywhere it appears, in `stored` itself too, which the detail shares)."""
-    detail = CallDetail(**CallSummary.of(call).model_dump()).with_results(
-        services.results.transcript(call.id), stored
-    )
+    selection = services.selections.of_call(call.id)
+    detail = CallDetail(
+        **CallSummary.of(call).model_dump(),
+        sampling=SamplingView.of(selection) if selection is not None else None,
+    ).with_results(services.results.transcript(call.id), stored)
     if redacted:
         redact_detail(detail, stored.analysis.redaction if stored is not None else None)
     return detail

@@ -86,6 +86,25 @@ class CallSummary(BaseModel):
         )
 
 
+class SamplingView(BaseModel):
+    """Why the sampling rules selected the call for review (review/sampling.py), as stored with
+    the day's selection: a call the rules chose may have no routing reason at all."""
+
+    day: date = Field(description="the day (CALLQA_REPORT_TIMEZONE) whose selection took it")
+    reasons: list[SamplingReason]
+    inclusion_probability: float = Field(description="the chance the rules gave the call of being selected")
+    over_capacity: bool = Field(description="selected beyond the day's inspector capacity (new hires' calls)")
+
+    @classmethod
+    def of(cls, row: SampleSelection) -> SamplingView:
+        return cls(
+            day=row.day,
+            reasons=sampling_reasons(row.rules, row.reasons),
+            inclusion_probability=row.inclusion_probability,
+            over_capacity=row.over_capacity,
+        )
+
+
 class CallDetail(CallSummary):
     """A call with its results, each null until the stage that makes it has run."""
 
@@ -97,6 +116,9 @@ class CallDetail(CallSummary):
     routing_decision: RoutingDecision | None = None
     calibration_id: int | None = Field(
         default=None, description="the calibration version the call was scored with (`callqa calibrate`)"
+    )
+    sampling: SamplingView | None = Field(
+        default=None, description="why the sampling rules selected the call for review; null if they did not"
     )
 
     def with_results(self, transcript: Transcript | None, stored: StoredAnalysis | None) -> CallDetail:
@@ -201,25 +223,6 @@ class ScorecardList(BaseModel):
                 for key, card in sorted(catalog.cards.items())
             ],
             errors=catalog.errors,
-        )
-
-
-class SamplingView(BaseModel):
-    """Why the sampling rules selected the call for review (review/sampling.py), as stored with
-    the day's selection: a call the rules chose may have no routing reason at all."""
-
-    day: date = Field(description="the day (CALLQA_REPORT_TIMEZONE) whose selection took it")
-    reasons: list[SamplingReason]
-    inclusion_probability: float = Field(description="the chance the rules gave the call of being selected")
-    over_capacity: bool = Field(description="selected beyond the day's inspector capacity (new hires' calls)")
-
-    @classmethod
-    def of(cls, row: SampleSelection) -> SamplingView:
-        return cls(
-            day=row.day,
-            reasons=sampling_reasons(row.rules, row.reasons),
-            inclusion_probability=row.inclusion_probability,
-            over_capacity=row.over_capacity,
         )
 
 
