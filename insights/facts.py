@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.sentiment import SentimentLabel
+from scoring.pii import mask_text, phone_region
 from scoring.results import Analysis, ItemResult, ItemStatus, Verdict
 from scoring.routing import RoutingDecision, RoutingQueue
 
@@ -22,6 +23,10 @@ class Moment(BaseModel):
 
     start: float
     end: float
+    quote: str = Field(
+        default="",
+        description="what was said there, personal data masked for every reader (it leaves the call page)",
+    )
 
 
 class ItemFact(BaseModel):
@@ -75,6 +80,7 @@ class CallMeta(BaseModel):
     scored_at: datetime
     final_verdict: Verdict | None
     recovery_handled: bool
+    language: str | None = None
 
 
 def call_facts(meta: CallMeta, analysis: Analysis, routing: RoutingDecision) -> CallFacts:
@@ -90,13 +96,17 @@ def call_facts(meta: CallMeta, analysis: Analysis, routing: RoutingDecision) -> 
         customer_end=analysis.sentiment.customer_end if analysis.sentiment else None,
         customer_start=analysis.sentiment.customer_start if analysis.sentiment else None,
         repeat_contact=analysis.escalation.repeat_contact if analysis.escalation else False,
-        items=tuple(_item(item) for item in analysis.score.items),
+        items=tuple(_item(item, phone_region(meta.language)) for item in analysis.score.items),
     )
 
 
-def _item(item: ItemResult) -> ItemFact:
+def _item(item: ItemResult, region: str) -> ItemFact:
     first = item.evidence[0] if item.evidence else None
-    moment = Moment(start=first.start, end=first.end) if first is not None else None
+    moment = (
+        Moment(start=first.start, end=first.end, quote=mask_text(first.quote, region))
+        if first is not None
+        else None
+    )
     return ItemFact(item_id=item.item_id, label=item.label, status=item.status, moment=moment)
 
 

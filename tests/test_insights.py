@@ -146,6 +146,12 @@ def test_facts_from_a_real_analysis() -> None:
     assert facts.recovery and facts.customer_end == "negative"
     assert {i.item_id for i in facts.items} == {i.item_id for i in analysis.score.items}
     assert facts.verdict == analysis.score.verdict and facts.dead_air_s is not None
+    greeting = next(i for i in facts.items if i.item_id == "greeting")
+    assert greeting.moment is not None and greeting.moment.quote.lower() == "hello"  # the evidence's words
+    said = next(i for i in analysis.score.items if i.item_id == "greeting").evidence[0]
+    said.quote = "hello, call me on 415 555 0132"  # a quote with personal data in it
+    masked = next(i for i in call_facts(meta, analysis, decision).items if i.item_id == "greeting")
+    assert masked.moment is not None and "0132" not in masked.moment.quote  # masked for every reader
 
 
 def limits(**overrides: float) -> AlertThresholds:

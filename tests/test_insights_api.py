@@ -267,6 +267,7 @@ def test_library_excellent_calls_examples_error_cases_and_training_needs(client:
     examples = client.get("/library/best-examples", params=period, headers=trainer).json()
     greeting = next(row for row in examples if row["item_id"] == "greeting")
     assert greeting["examples"][0]["moment"]["end"] > greeting["examples"][0]["moment"]["start"]
+    assert greeting["examples"][0]["moment"]["quote"].lower().startswith("thank you for calling")
     errors = client.get("/library/error-cases", params={**period, "per_item": 2}, headers=trainer).json()
     assert errors and all(len(case["examples"]) <= 2 for case in errors)
     assert {e["agent_id"] for case in errors for e in case["examples"]} == {"A2"}

@@ -56,6 +56,7 @@ def _facts(row: ScoredCall) -> CallFacts:
         scored_at=row.scored_at,
         final_verdict=Verdict(call.final_verdict) if call.final_verdict else None,
         recovery_handled=row.recovery_handled,
+        language=call.language,
     )
     if row.analysis is None or row.routing is None:
         return _column_facts(meta, call)
