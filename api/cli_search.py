@@ -17,12 +17,14 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from api.http.search_routes import results_csv, search_filter
+from api.http.routes import day_start
+from api.http.search_routes import results_csv
 from api.render import message, safe, terminal_json
 from runtime.services import Services
 from runtime.settings import get_settings
 from scoring.results import Verdict
 from store.metadata import Language
+from store.search import SearchFilter
 from store.search_query import QuerySyntaxError
 from store.tables import CallStatus
 from workers.search import SearchHit, SearchRequest, Speaker, run_search
@@ -90,9 +92,9 @@ def find(
     """Print the turns that match, newest call first (by meaning: nearest first)."""
     if sentiment is not None and sentiment not in ("negative", "neutral", "positive"):
         raise typer.BadParameter("negative, neutral or positive", param_hint="--sentiment")
-    filters = search_filter(
-        date_from=_day(date_from, "--from"),
-        date_to=_day(date_to, "--to"),
+    filters = SearchFilter(
+        started_from=day_start(_day(date_from, "--from")),
+        started_to=day_start(_day(date_to, "--to"), next_day=True),
         agent_id=agent,
         team=team,
         queue=queue,
@@ -103,8 +105,8 @@ def find(
         failed_item=failed_item,
         sentiment=sentiment,
         escalation=escalation,
-        dead_air_min=dead_air_min,
-        overtalk_min=overtalk_min,
+        dead_air_min_s=dead_air_min,
+        overtalk_min_s=overtalk_min,
         status=status,
         speaker=speaker,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -77,49 +76,7 @@ def search_parameters(
     status: CallStatus | None = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> SearchParameters:
-    filters = search_filter(
-        date_from=date_from,
-        date_to=date_to,
-        agent_id=agent_id,
-        team=team,
-        queue=queue,
-        language=language,
-        score_min=score_min,
-        score_max=score_max,
-        verdict=verdict,
-        failed_item=failed_item,
-        sentiment=sentiment,
-        escalation=escalation,
-        dead_air_min=dead_air_min,
-        overtalk_min=overtalk_min,
-        status=status,
-        speaker=speaker,
-    )
-    return SearchParameters(q, semantic, filters, offset)
-
-
-def search_filter(
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    agent_id: str | None = None,
-    team: str | None = None,
-    queue: str | None = None,
-    language: str | None = None,
-    score_min: float | None = None,
-    score_max: float | None = None,
-    verdict: str | None = None,
-    failed_item: str | None = None,
-    sentiment: str | None = None,
-    escalation: bool | None = None,
-    dead_air_min: float | None = None,
-    overtalk_min: float | None = None,
-    status: str | None = None,
-    speaker: str | None = None,
-) -> SearchFilter:
-    """The store's filter from what a reader gives, named as every entry point names it (the API's
-    parameters, the CLI's options, the page's fields): whole days, both ends included."""
-    return SearchFilter(
+    filters = SearchFilter(
         started_from=day_start(date_from),
         started_to=day_start(date_to, next_day=True),
         agent_id=agent_id,
@@ -137,6 +94,7 @@ def search_filter(
         status=status,
         speaker=speaker,
     )
+    return SearchParameters(q, semantic, filters, offset)
 
 
 def request_for(parameters: SearchParameters, who: Principal, limit: int) -> SearchRequest:

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from api.http.auth import REDACTED_ROLES, SEARCH_PAGE_ROLES, BrowserSession, services_of
-from api.http.search_routes import search_filter
+from api.http.routes import day_start
 from api.web.pages import render
 from api.web.session import page_for
 from scoring.results import Verdict
@@ -60,9 +60,9 @@ class SearchForm:
         """The store's filter, and the values that could not be read (left out)."""
         problems: list[str] = []
         return (
-            search_filter(
-                date_from=_day(self.date_from, "from", problems),
-                date_to=_day(self.date_to, "to", problems),
+            SearchFilter(
+                started_from=day_start(_day(self.date_from, "from", problems)),
+                started_to=day_start(_day(self.date_to, "to", problems), next_day=True),
                 agent_id=self.agent.strip() or None,
                 team=self.team.strip() or None,
                 queue=self.queue.strip() or None,
@@ -73,8 +73,8 @@ class SearchForm:
                 failed_item=self.failed_item.strip() or None,
                 sentiment=_choice(self.sentiment, list(MOODS), "customer mood", problems),
                 escalation={"yes": True, "no": False}.get(self.escalation),
-                dead_air_min=_number(self.dead_air_min, "dead air", problems, 86_400),
-                overtalk_min=_number(self.overtalk_min, "overtalk", problems, 86_400),
+                dead_air_min_s=_number(self.dead_air_min, "dead air", problems, 86_400),
+                overtalk_min_s=_number(self.overtalk_min, "overtalk", problems, 86_400),
                 status=_choice(self.status, [s.value for s in CallStatus], "status", problems),
                 speaker=_choice(self.speaker, [s.value for s in Speaker], "speaker", problems),
             ),
