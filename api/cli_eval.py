@@ -31,6 +31,13 @@ def evaluate(
             help="score the ground-truth utterances as the transcript (isolates detectors from ASR)"
         ),
     ] = False,
+    reference_text_for: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="score this language's calls on their ground-truth words and the rest from audio "
+            "(repeat for each; for audio unfit to judge ASR by, such as synthetic speech)"
+        ),
+    ] = None,
     scorecard: Annotated[
         list[Path] | None,
         typer.Option(help="your scorecard YAML (repeat for each language); needs --labels"),
@@ -67,6 +74,9 @@ def evaluate(
     if reference_text and transcripts is not None:
         errors.print(message("error:", "red", "--reference-text and --transcripts are two different inputs"))
         raise typer.Exit(2)
+    if reference_text and reference_text_for:
+        errors.print(message("error:", "red", "--reference-text already scores every call on its words"))
+        raise typer.Exit(2)
     try:
         setup = load_setup(scorecard or [], labels)
         report = run_evaluation(
@@ -78,6 +88,7 @@ def evaluate(
             console=errors,
             setup=setup,
             transcripts_dir=transcripts,
+            reference_languages=frozenset(reference_text_for or ()),
             simulation=SimulationParams(capacity=capacity, audit_rate=audit_rate)
             if simulate_review
             else None,

@@ -21,8 +21,10 @@ def heading(report: dict[str, Any]) -> str:
     """The run as a whole: corpus, mode, calls scored, speed, and the calls that failed. Plain text
     (the corpus name and call ids come from the user's files): the CLI prints it through `safe`."""
     speed = report["throughput"]["realtime_factor"]
+    words = report.get("reference_text_languages") or []
+    mode = report["mode"] + (f", reference text for {', '.join(words)}" if words else "")
     line = (
-        f"callqa eval: {report['corpus']} ({report['mode']}, {report['scored']}/{report['calls']} calls "
+        f"callqa eval: {report['corpus']} ({mode}, {report['scored']}/{report['calls']} calls "
         f"scored, {'-' if speed is None else speed}x real time)"
     )
     return line + (f"\nfailed calls: {', '.join(report['failed'])}" if report["failed"] else "")

@@ -8,7 +8,7 @@ visible with its reason.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +36,35 @@ from store.tables import (
 class IngestResult:
     call: Call
     created: bool
+
+
+@dataclass(frozen=True)
+class AudioCheck:
+    """What the header check of a stored recording found, written with the call's row so that
+    an upload is one insert: its format, or why the call cannot be worked on (`failure`), which
+    makes it a visible `failed` call instead of a lost file."""
+
+    audio_format: str | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    duration_s: float | None = None
+    failure: str | None = None
+
+    def columns(self) -> dict[str, Any]:
+        if self.failure is not None:
+            return {"status": CallStatus.FAILED, "failure_reason": self.failure[:4000]}
+        return {
+            "status": CallStatus.RECEIVED,
+            "audio_format": self.audio_format,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "duration_s": None if self.duration_s is None else round(self.duration_s, 3),
+        }
+
+
+AudioChecker = Callable[[Path, str], AudioCheck]
+"""Checks the stored recording at a path, known to the user by a file name (store imports no
+decoder: the caller brings one)."""
 
 
 @dataclass(frozen=True)
@@ -70,14 +99,27 @@ class CallRepository:
         self.blobs = blobs
 
     # -- ingest ---------------------------------------------------------------------------------
-    def ingest_file(self, source: Path, metadata: CallMetadata, max_bytes: int | None = None) -> IngestResult:
-        return self._register(self.blobs.put_file(source, max_bytes), source.name, metadata)
+    def ingest_file(
+        self,
+        source: Path,
+        metadata: CallMetadata,
+        max_bytes: int | None = None,
+        check: AudioChecker | None = None,
+    ) -> IngestResult:
+        return self._register(self.blobs.put_file(source, max_bytes), source.name, metadata, check=check)
 
     def ingest_chunks(
-        self, chunks: Iterable[bytes], filename: str, metadata: CallMetadata, max_bytes: int | None = None
+        self,
+        chunks: Iterable[bytes],
+        filename: str,
+        metadata: CallMetadata,
+        max_bytes: int | None = None,
+        check: AudioChecker | None = None,
     ) -> IngestResult:
+        """`check`: run on the stored recording of a new call (not on a duplicate) before its
+        row is written, which then holds what it found."""
         return self._register(
-            self.blobs.put_chunks(chunks, Path(filename).suffix, max_bytes), filename, metadata
+            self.blobs.put_chunks(chunks, Path(filename).suffix, max_bytes), filename, metadata, check=check
         )
 
     def ingest_text(
@@ -95,21 +137,23 @@ class CallRepository:
         metadata: CallMetadata,
         source: CallSource = CallSource.AUDIO,
         channel: Channel = Channel.VOICE,
+        check: AudioChecker | None = None,
     ) -> IngestResult:
         existing = self.by_sha256(blob.sha256)
         if existing is not None:
             return IngestResult(existing, created=False)
+        found = check(self.blobs.path(blob.key), filename) if check is not None else AudioCheck()
         call = Call(
             id=uuid.uuid4().hex,
             sha256=blob.sha256,
             audio_key=blob.key,
             filename=filename,
             size_bytes=blob.size_bytes,
-            status=CallStatus.RECEIVED,
             attempts=0,
             source=source,
             channel=channel,
             **metadata.model_dump(),
+            **found.columns(),
         )
         try:
             with self.sessions.begin() as session:

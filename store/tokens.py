@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
@@ -21,6 +22,20 @@ class Role(StrEnum):
 
 
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+
+
+TOUCH_EVERY = timedelta(minutes=1)
+"""How fresh a token's `last_used_at` is kept: enough to see which tokens are in use, without a
+write on every request (a burst of uploads would otherwise write the same row hundreds of times
+a second)."""
+
+
+def _stale(last_used_at: datetime | None) -> bool:
+    if last_used_at is None:
+        return True
+    if last_used_at.tzinfo is None:  # SQLite hands back naive UTC
+        last_used_at = last_used_at.replace(tzinfo=UTC)
+    return utcnow() - last_used_at >= TOUCH_EVERY
 
 
 def _hash(token: str) -> str:
@@ -48,7 +63,7 @@ class TokenStore:
             record = session.scalars(
                 select(ApiToken).where(ApiToken.token_hash == _hash(plaintext), ApiToken.revoked_at.is_(None))
             ).first()
-            if record is not None:
+            if record is not None and _stale(record.last_used_at):
                 record.last_used_at = utcnow()
             return record
 

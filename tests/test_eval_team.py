@@ -223,6 +223,35 @@ def test_cli_refuses_bad_inputs_with_clear_errors(team: Path) -> None:
     assert missing.exit_code == 1 and "no usable transcript for call c1" in flat(missing)
 
 
+def test_a_language_scored_on_its_words_while_the_rest_is_heard(team: Path) -> None:
+    """`--reference-text-for`: a language whose audio cannot be judged by is scored on its ground
+    truth words; the kept (here: misheard, greeting lost) transcripts serve the other calls."""
+    corpus, card, labels = str(team / "acme"), str(team / "acme-en.yaml"), str(team / "map.yaml")
+    kept = team / "kept"
+    kept.mkdir()
+    for call_id, (agent, reasons) in CALLS.items():
+        misheard = [line.replace("Hello", "Yellow") for line in agent]
+        (kept / f"{call_id}.json").write_text(
+            reference_transcript(truth(call_id, misheard, reasons)).model_dump_json()
+        )
+    common = ["--transcripts", str(kept), "--scorecard", card, "--labels", labels]
+    heard = run(corpus, *common, "--out", str(team / "heard.json"))
+    assert heard.exit_code == 0, heard.output
+    assert json.loads((team / "heard.json").read_text())["labels"]["greeting"]["f1"] < 1.0
+    read = run(corpus, *common, "--reference-text-for", "en", "--out", str(team / "read.json"))
+    assert read.exit_code == 0, read.output
+    report = json.loads((team / "read.json").read_text())
+    assert report["reference_text_languages"] == ["en"]
+    assert report["labels"]["greeting"]["f1"] == 1.0
+    assert "transcripts, reference text for en" in flat(read)
+    absent = run(corpus, *common, "--reference-text-for", "zh")
+    assert absent.exit_code == 1 and "--reference-text-for zh: the corpus has no calls in it" in flat(absent)
+    both = run(
+        corpus, "--reference-text", "--reference-text-for", "en", "--scorecard", card, "--labels", labels
+    )
+    assert both.exit_code == 2 and "--reference-text already scores every call" in flat(both)
+
+
 def test_default_is_the_dev_cards_and_map() -> None:
     setup = load_setup()
     assert {language: card.key for language, card in setup.cards.items()} == {

@@ -146,6 +146,61 @@ def test_tokens_hash_only_and_revoke(services: Services) -> None:
         services.tokens.create("root", "x")
 
 
+def test_token_last_use_is_kept_fresh_to_the_minute_without_a_write_per_request(services: Services) -> None:
+    from sqlalchemy import event, update
+
+    from store.db import session_factory
+    from store.tables import ApiToken
+
+    record, plaintext = services.tokens.create("admin", "uploader")
+    first = services.tokens.authenticate(plaintext)
+    assert first is not None and first.last_used_at is not None
+    writes: list[str] = []
+    event.listen(
+        services.engine, "before_cursor_execute", lambda *a: writes.append(a[2]) if "UPDATE" in a[2] else None
+    )
+    for _ in range(5):
+        assert services.tokens.authenticate(plaintext) is not None
+    assert writes == []  # used again within the minute: nothing to write
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    with session_factory(services.engine).begin() as session:
+        session.execute(update(ApiToken).where(ApiToken.id == record.id).values(last_used_at=long_ago))
+    writes.clear()
+    later = services.tokens.authenticate(plaintext)
+    assert later is not None and later.last_used_at is not None
+    assert later.last_used_at.replace(tzinfo=UTC) > long_ago and len(writes) == 1
+
+
+def test_a_new_upload_is_one_insert_holding_its_header(services: Services, tmp_path: Path) -> None:
+    """The header check runs before the row is written, so the row is written once, complete;
+    a file that cannot be decoded is written once too, as a failed call with its reason."""
+    from sqlalchemy import event
+
+    from workers.dispatch import Dispatcher
+    from workers.intake import submit_file
+
+    class Queued(Dispatcher):
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        def process(self, call_id: str) -> None:
+            self.sent.append(call_id)
+
+    dispatcher = Queued()
+    statements: list[str] = []
+    event.listen(services.engine, "before_cursor_execute", lambda *a: statements.append(a[2].split()[0]))
+    good = submit_file(services, dispatcher, make_wav(tmp_path / "a.wav"), CallMetadata())
+    assert statements == ["SELECT", "INSERT"]  # the duplicate check, then the row
+    assert good.call.sample_rate == 8000 and good.call.duration_s == 1.0 and good.error is None
+    assert dispatcher.sent == [good.call.id]
+    (tmp_path / "bad.wav").write_bytes(b"RIFF" + b"\x00" * 60)
+    bad = submit_file(services, dispatcher, tmp_path / "bad.wav", CallMetadata())
+    assert statements.count("INSERT") == 2 and dispatcher.sent == [good.call.id]
+    stored = services.calls.get(bad.call.id)
+    assert stored is not None and stored.status == CallStatus.FAILED
+    assert stored.failure_reason == bad.error and "bad.wav" in (bad.error or "")
+
+
 def test_upload_limit_stores_nothing(services: Services) -> None:
     from store.blobs import TooLargeError
 

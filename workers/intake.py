@@ -1,8 +1,9 @@
 """Submitting a recording, the same way from the command line and over HTTP.
 
-The audio is stored and the call row written first; then the header is checked, so a file
-that cannot be decoded becomes a visible `failed` call with its reason (and can be retried
-once fixed) instead of vanishing; only a call that can be worked on is queued.
+The audio is stored and its header checked, then the call's row is written once with what the
+check found: a file that cannot be decoded becomes a visible `failed` call with its reason (and
+can be retried once fixed) instead of vanishing; only a call that can be worked on is queued.
+One insert per upload keeps a burst of uploads cheap for the database.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from asr.decode import probe
 from asr.errors import AudioError
 from runtime.services import Services
+from store.calls import AudioCheck, AudioChecker, IngestResult
 from store.metadata import CallMetadata
 from store.tables import Call, CallStatus
 from workers.dispatch import Dispatcher
@@ -27,30 +29,45 @@ class Submission:
 
 
 def submit_file(services: Services, dispatcher: Dispatcher, path: Path, metadata: CallMetadata) -> Submission:
-    ingested = services.calls.ingest_file(path, metadata, services.settings.max_upload_bytes)
-    return _after_ingest(services, dispatcher, ingested.call, ingested.created)
+    ingested = services.calls.ingest_file(
+        path, metadata, services.settings.max_upload_bytes, check=_header_check(services)
+    )
+    return _after_ingest(dispatcher, ingested)
 
 
 def submit_chunks(
     services: Services, dispatcher: Dispatcher, chunks: Iterable[bytes], filename: str, metadata: CallMetadata
 ) -> Submission:
-    ingested = services.calls.ingest_chunks(chunks, filename, metadata, services.settings.max_upload_bytes)
-    return _after_ingest(services, dispatcher, ingested.call, ingested.created)
+    ingested = services.calls.ingest_chunks(
+        chunks, filename, metadata, services.settings.max_upload_bytes, check=_header_check(services)
+    )
+    return _after_ingest(dispatcher, ingested)
 
 
-def _after_ingest(services: Services, dispatcher: Dispatcher, call: Call, created: bool) -> Submission:
-    if not created:
-        return Submission(call=call, created=False, error=call.failure_reason)
-    repo = services.calls
-    try:
-        info = probe(repo.audio_path(call), services.settings.max_audio_minutes * 60, call.filename)
-    except AudioError as error:
-        reason = f"audio: {error}"
-        repo.fail(call.id, reason)
-        return Submission(call=repo.get(call.id) or call, created=True, error=reason)
-    repo.record_audio(call.id, info.format, info.sample_rate, info.channels, info.duration_s)
+def _header_check(services: Services) -> AudioChecker:
+    limit_s = services.settings.max_audio_minutes * 60
+
+    def check(path: Path, filename: str) -> AudioCheck:
+        try:
+            info = probe(path, limit_s, filename)
+        except AudioError as error:
+            return AudioCheck(failure=f"audio: {error}")
+        return AudioCheck(
+            audio_format=info.format,
+            sample_rate=info.sample_rate,
+            channels=info.channels,
+            duration_s=info.duration_s,
+        )
+
+    return check
+
+
+def _after_ingest(dispatcher: Dispatcher, ingested: IngestResult) -> Submission:
+    call = ingested.call
+    if not ingested.created or call.status == CallStatus.FAILED:
+        return Submission(call=call, created=ingested.created, error=call.failure_reason)
     dispatcher.process(call.id)
-    return Submission(call=repo.get(call.id) or call, created=True)
+    return Submission(call=call, created=True)
 
 
 def retry(services: Services, dispatcher: Dispatcher, call: Call) -> Call:
