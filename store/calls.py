@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -139,31 +139,34 @@ class CallRepository:
         channel: Channel = Channel.VOICE,
         check: AudioChecker | None = None,
     ) -> IngestResult:
-        existing = self.by_sha256(blob.sha256)
-        if existing is not None:
-            return IngestResult(existing, created=False)
+        """One insert: a recording already stored is found by its hash's unique constraint (a
+        re-upload is rare; a lookup before every insert cost a round trip on every upload)."""
         found = check(self.blobs.path(blob.key), filename) if check is not None else AudioCheck()
-        call = Call(
-            id=uuid.uuid4().hex,
-            sha256=blob.sha256,
-            audio_key=blob.key,
-            filename=filename,
-            size_bytes=blob.size_bytes,
-            attempts=0,
-            source=source,
-            channel=channel,
+        now = utcnow()
+        fields: dict[str, Any] = {
+            "id": uuid.uuid4().hex,
+            "sha256": blob.sha256,
+            "audio_key": blob.key,
+            "filename": filename,
+            "size_bytes": blob.size_bytes,
+            "attempts": 0,
+            "source": source,
+            "channel": channel,
+            "recovery": False,
+            "created_at": now,
+            "updated_at": now,
             **metadata.model_dump(),
             **found.columns(),
-        )
+        }
         try:
             with self.sessions.begin() as session:
-                session.add(call)
+                session.execute(insert(Call).values(fields))
         except IntegrityError:
-            raced = self.by_sha256(blob.sha256)
-            if raced is None:
+            existing = self.by_sha256(blob.sha256)
+            if existing is None:
                 raise
-            return IngestResult(raced, created=False)
-        return IngestResult(call, created=True)
+            return IngestResult(existing, created=False)
+        return IngestResult(Call(**fields), created=True)
 
     def audio_path(self, call: Call) -> Path:
         return self.blobs.path(call.audio_key)

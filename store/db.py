@@ -18,6 +18,16 @@ CONNECT_TIMEOUT_S = 5
 """A PostgreSQL server that does not answer a new connection within this is down: the API says
 503 at once and workers retry later, instead of every request hanging on the OS's TCP timeout."""
 
+POOL_SIZE = 20
+"""PostgreSQL connections a process keeps open. The API runs each request in one of its worker
+threads (40), and a burst of uploads holds one connection per request in flight: with fewer kept
+open, every request past them opened and closed a connection of its own (a new server process
+each time), which cost more than the upload itself. Two API processes and a few workers stay far
+under PostgreSQL's default of 100 connections."""
+
+POOL_OVERFLOW = 10
+"""Connections opened for the moment beyond POOL_SIZE, closed when given back."""
+
 DATABASE_DOWN = (OperationalError, InterfaceError)
 """The errors of a database that does not answer or dropped the connection: an outage to wait
 out (503 from the API, a retry with backoff in a worker), never a call's or a request's fault."""
@@ -33,7 +43,13 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+    )
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
