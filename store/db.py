@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +11,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,13 +46,51 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=POOL_SIZE,
         max_overflow=POOL_OVERFLOW,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
     )
+    event.listen(engine, "checkin", _mark_idle)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+PING_AFTER_IDLE_S = 1.0
+"""A pooled connection that has been idle longer than this is tested with a round trip before
+use, so one the server dropped (a restart, a failover, an idle timeout) is replaced instead of
+failing a request. One given back a moment ago is in use, not stale: under load every request
+would otherwise pay a round trip for nothing (SQLAlchemy's pool_pre_ping pings every checkout)."""
+
+
+def _mark_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Raising DisconnectionError makes the pool discard this connection and open a new one."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as error:  # whatever the driver raises for a dead connection
+        raise DisconnectionError(f"stale pooled connection: {error}") from error
+
+
+def fill_pool(engine: Engine) -> int:
+    """Opens the pool's connections now and keeps them, so that a burst of requests right after a
+    start does not wait for connections opened one per request (a new PostgreSQL server process
+    each; SQLite's open in no time). Returns how many were opened."""
+    postgres = engine.dialect.name == "postgresql"
+    count = engine.pool.size() if postgres and isinstance(engine.pool, QueuePool) else 0
+    with ExitStack() as held:
+        for _ in range(count):
+            held.enter_context(engine.connect())
+    return count
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

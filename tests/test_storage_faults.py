@@ -117,3 +117,32 @@ def test_the_api_answers_503_while_postgresql_is_gone(postgres_url: str, tmp_pat
             assert upload(client, headers, wav_bytes()).status_code == 202  # nothing of the outage left
     finally:
         proxy.close()
+
+
+def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection idle in the pool when PostgreSQL ended it (a restart, a failover, an idle
+    timeout) is tested before use and replaced: the next request answers as if nothing happened."""
+    import psycopg
+
+    import store.db
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=postgres_url, default_language="en")
+    with TestClient(create_app(settings)) as client:
+        headers = token(client, "admin")
+        assert client.get("/calls", headers=headers).status_code == 200
+        services: Services = client.app.state.services  # type: ignore[attr-defined]
+        database = services.engine.url.database
+        with psycopg.connect(
+            make_url(postgres_url).set(drivername="postgresql").render_as_string(False)
+        ) as admin:
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            ).fetchone()
+        assert ended is not None and ended[0] >= 1
+        monkeypatch.setattr(store.db, "PING_AFTER_IDLE_S", 0.0)
+        assert client.get("/calls", headers=headers).status_code == 200
+        assert upload(client, headers, wav_bytes()).status_code == 202

@@ -40,6 +40,15 @@ class Dispatcher:
     def rescore(self, call_id: str, scorecard: str | None) -> None:
         self.app.send_task("callqa.analyse", args=[call_id, scorecard, True], queue=ANALYSIS_QUEUE)
 
+    def connect(self) -> None:
+        """Connects the producer that sends the calls (loading the broker's transport), so the
+        first upload after a start does not pay for it; a broker that is down is waited for by
+        the first send instead, as before."""
+        with self.app.producer_or_acquire() as producer:
+            producer.connection.ensure_connection(max_retries=1)
+        self.app.backend  # noqa: B018 (what send_task loads on its first call: the result classes)
+        self.app.AsyncResult  # noqa: B018
+
     def waiting(self, queue: str) -> int:
         """Messages waiting in `queue` (not those a worker has taken); 0 for a queue never used."""
         with self.app.connection_for_read() as connection:
