@@ -1,10 +1,10 @@
 """A sentence-transformers encoder run by ONNX Runtime instead of PyTorch.
 
 The analysis stage's largest cost is embedding a call's sentences with all-MiniLM-L6-v2; on
-2 CPU cores ONNX Runtime gives the same vectors (cosine > 0.9999) in about half the time of
-PyTorch. The graph (transformer and mean pooling) is exported in memory from the verified
-weights when a worker first needs it (about 1.5 s), so no second copy of the model is kept on
-disk or has to be trusted.
+2 CPU cores ONNX Runtime gave the same vectors (cosine > 0.9999) in about half the time of
+PyTorch (measured with a thread per core, before THREADS below). The graph (transformer and
+mean pooling) is exported in memory from the verified weights when a worker first needs it
+(about 1.5 s), so no second copy of the model is kept on disk or has to be trusted.
 """
 
 from __future__ import annotations
