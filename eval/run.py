@@ -83,9 +83,11 @@ def run_evaluation(
         if transcripts_dir is not None
         else EvalMode.AUDIO
     )
-    everything = mode == EvalMode.REFERENCE_TEXT
-    by_reference = [c for c in corpus.calls if everything or c.language in reference_languages]
-    heard = [c for c in corpus.calls if not (everything or c.language in reference_languages)]
+    read = {
+        c.id for c in corpus.calls if mode == EvalMode.REFERENCE_TEXT or c.language in reference_languages
+    }
+    by_reference = [c for c in corpus.calls if c.id in read]
+    heard = [c for c in corpus.calls if c.id not in read]
     started = time.perf_counter()
     failed: list[str] = []
     transcripts = {c.id: reference_transcript(corpus.truth(c.id)) for c in by_reference}

@@ -119,8 +119,8 @@ class CallRepository:
         max_bytes: int | None = None,
         check: AudioChecker | None = None,
     ) -> IngestResult:
-        """`check`: run on the stored recording of a new call (not on a duplicate) before its
-        row is written, which then holds what it found."""
+        """`check`: run on the stored recording before the call's row is written, which then
+        holds what it found (a re-upload is checked too, and then keeps its first row)."""
         return self._register(
             self.blobs.put_chunks(chunks, Path(filename).suffix, max_bytes), filename, metadata, check=check
         )

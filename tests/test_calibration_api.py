@@ -11,18 +11,13 @@ from fastapi.testclient import TestClient
 
 from runtime.settings import Settings
 from tests.test_api import token
-from tests.test_calibration import CARD_YAML
-from tests.test_calibration_store import reviewed_calls
+from tests.test_calibration_store import reviewed_calls, with_test_card
 from tests.test_web import add_user, csrf_of, sign_in
 
 
 @pytest.fixture
 def settings(settings: Settings, tmp_path: Path) -> Settings:
-    """The test card (`cal@3`), whose verification item the machine fails and inspectors pass."""
-    cards = tmp_path / "cards"
-    cards.mkdir()
-    (cards / "cal.yaml").write_text(CARD_YAML)
-    return settings.model_copy(update={"scorecard_dir": cards})
+    return with_test_card(settings, tmp_path)
 
 
 def item(assessment: dict, name: str) -> dict:  # type: ignore[type-arg]

@@ -10,19 +10,14 @@ import pytest
 
 from runtime.settings import Settings
 from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
-from tests.test_calibration import CARD_YAML
-from tests.test_calibration_store import reviewed_calls
+from tests.test_calibration_store import reviewed_calls, with_test_card
 from tests.test_web import PASSWORD
 from tests.test_web_browser import SCREENSHOTS, chromium, signed_in, site  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
 def sqlite_settings(sqlite_settings: Settings, tmp_path: Path) -> Settings:
-    """The test card (`cal@3`), whose verification item the machine fails and inspectors pass."""
-    cards = tmp_path / "cards"
-    cards.mkdir()
-    (cards / "cal.yaml").write_text(CARD_YAML)
-    return sqlite_settings.model_copy(update={"scorecard_dir": cards})
+    return with_test_card(sqlite_settings, tmp_path)
 
 
 def test_an_admin_calibrates_reads_the_comparison_and_rolls_back(request: pytest.FixtureRequest) -> None:

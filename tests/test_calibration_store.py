@@ -30,12 +30,18 @@ from workers.pipeline import analyse_stage
 from workers.reviewing import decide
 
 
-@pytest.fixture
-def card_settings(settings: Settings, tmp_path: Path) -> Settings:
+def with_test_card(settings: Settings, tmp_path: Path) -> Settings:
+    """`settings` with the test card (`cal@3`), whose verification item the machine fails and
+    inspectors pass, as the only card folder."""
     cards = tmp_path / "cards"
     cards.mkdir()
     (cards / "cal.yaml").write_text(CARD_YAML)
     return settings.model_copy(update={"scorecard_dir": cards})
+
+
+@pytest.fixture
+def card_settings(settings: Settings, tmp_path: Path) -> Settings:
+    return with_test_card(settings, tmp_path)
 
 
 @pytest.fixture
