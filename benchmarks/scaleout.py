@@ -56,6 +56,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from benchmarks.bare_scaling import bare_scaling
+from benchmarks.cpu_split import snapshot, used_between
 from benchmarks.topology import (
     RedisServer,
     TcpProxy,
@@ -163,6 +164,15 @@ class Topology:
             )
         finally:
             services.close()
+
+    def roles(self) -> dict[int, str]:
+        """Each process group's role, for the CPU split (benchmarks/cpu_split.py)."""
+        roles = {api.pid: "api" for api in self.apis}
+        for name, worker in self.workers.items():
+            roles[worker.pid] = "analysis worker" if name == "analysis" else "asr workers"
+        if self.redis.pid is not None:
+            roles[self.redis.pid] = "redis"
+        return roles
 
     def rss_mb(self) -> list[float]:
         return [_rss_mb(api.pid) for api in self.apis]
@@ -359,11 +369,13 @@ def throughput(args: argparse.Namespace, material: np.ndarray, workdir: Path) ->
         with database() as url, topology(workdir / f"throughput-{workers}", workers, url) as top:
             warm = [u.call_id for u in upload_all(top, warmups[:workers], workers) if u.call_id]
             wait_finished(top, warm, 600)
+            cpu_before = snapshot(top.roles())
             started = time.monotonic()
             uploads = upload_all(top, recordings, 4)
             ids = [u.call_id for u in uploads if u.call_id]
             wait_finished(top, ids, 6 * 3600)
             wall = time.monotonic() - started
+            cpu = used_between(cpu_before, snapshot(top.roles()))
             audio = audio_seconds(top, ids)
             counted = tally(top, ids)
             analysis_s = rescore_all(top, ids)
@@ -376,6 +388,8 @@ def throughput(args: argparse.Namespace, material: np.ndarray, workdir: Path) ->
             "audio_hours_per_hour": round(audio / wall, 2),
             "exactly_once": counted.exactly_once,
             "analysis_only_audio_hours_per_hour": round(audio / analysis_s, 1),
+            "cpu_s_per_call": {role: round(used / len(ids), 3) for role, used in cpu.items()},
+            "cores_busy": round(sum(cpu.values()) / wall, 2),
         }
         print(f"  {workers} ASR worker(s): {runs[str(workers)]}", flush=True)
     runs["scaling"] = round(runs["2"]["calls_per_hour"] / runs["1"]["calls_per_hour"], 2)

@@ -216,6 +216,23 @@ def test_indexing_is_idempotent_and_rescoring_replaces_the_rows(client: TestClie
     assert hits(client, token(client, "admin"), q="退款") == []
 
 
+def test_a_failed_indexing_leaves_the_call_scored_and_listed_as_unindexed(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("index table unavailable")
+
+    monkeypatch.setattr(services.search, "replace_call", broken)
+    call_id = scored_call(services, "A1", "north", 2, [segment("agent", 0.5, 3.0, "Hello, how can I help?")])
+    call = services.calls.get(call_id)
+    assert call is not None and call.status == "scored"
+    assert services.search.unindexed_calls() == [call_id]
+    monkeypatch.undo()
+    assert index_stage(services, call_id) and services.search.unindexed_calls() == []
+
+
 def test_the_cli_searches_and_reindexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(data_dir=tmp_path / "data", scorecard_dir=None, default_language=None, queues={})
     services = Services(settings)

@@ -102,14 +102,15 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
     """Score a transcribed call; also the whole of a re-score (no re-transcription)."""
     repo = services.calls
     call = repo.get(call_id)
-    if call is None or repo.transcript(call_id) is None:
+    if call is None:
         log.warning("nothing to analyse", call_id=call_id)
         return False
     started = time.perf_counter()
     try:
         transcript = services.results.transcript(call_id)  # upgraded here if stored by an older version
         if transcript is None:
-            raise LookupError("its transcript was deleted while it waited")
+            log.warning("nothing to analyse", call_id=call_id)
+            return False
         card = choose_scorecard(services, call, transcript.language, scorecard_ref)
         in_use = calibrated_card(services, card)
         analysis = analyse(transcript, in_use.card, sentiment_model_in_use(services))
@@ -135,7 +136,7 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
         return False
     services.results.save_analysis(call_id, card.key, analysis, decision)
     services.stage_timings.observe(Timed.ANALYSE_SECONDS, time.perf_counter() - started)
-    index_after_scoring(services, call_id)
+    index_after_scoring(services, call_id, transcript, analysis)
     log.info(
         "scored",
         call_id=call_id,

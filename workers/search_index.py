@@ -31,11 +31,16 @@ def index_stage(services: Services, call_id: str) -> bool:
     if transcript is None or stored is None:
         services.search.remove_call(call_id)
         return False
-    encoder = meaning_encoder(transcript.language)
-    found = searchable_turns(transcript, stored.analysis.redaction, encoder)
-    services.search.replace_call(call_id, found, call_facts(stored.analysis))
-    log.info("indexed", call_id=call_id, turns=len(found))
+    index_call(services, call_id, transcript, stored.analysis)
     return True
+
+
+def index_call(services: Services, call_id: str, transcript: Transcript, analysis: Analysis) -> None:
+    """Replace the call's rows with these: its current transcript and analysis."""
+    encoder = meaning_encoder(transcript.language)
+    found = searchable_turns(transcript, analysis.redaction, encoder)
+    services.search.replace_call(call_id, found, call_facts(analysis))
+    log.info("indexed", call_id=call_id, turns=len(found))
 
 
 def searchable_turns(
@@ -92,11 +97,12 @@ def reindex(services: Services, only_missing: bool) -> int:
     return sum(index_stage(services, call_id) for call_id in ids)
 
 
-def index_after_scoring(services: Services, call_id: str) -> None:
-    """The stage as scoring runs it: the score is saved already, so a failure here must not undo
-    or repeat it; the call stays scored and unindexed, logged, and `callqa search reindex
-    --missing` indexes it."""
+def index_after_scoring(services: Services, call_id: str, transcript: Transcript, analysis: Analysis) -> None:
+    """The stage as scoring runs it, on the transcript and analysis scoring has just used and
+    saved (reading them back would parse both documents again, per call). The score is saved
+    already, so a failure here must not undo or repeat it; the call stays scored and unindexed,
+    logged, and `callqa search reindex --missing` indexes it."""
     try:
-        index_stage(services, call_id)
+        index_call(services, call_id, transcript, analysis)
     except Exception:
         log.exception("search indexing failed; run `callqa search reindex --missing`", call_id=call_id)
