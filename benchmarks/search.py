@@ -37,7 +37,7 @@ from asr.transcript import Segment, Transcript
 from models.embeddings import english_encoder, shared_encoder
 from runtime.services import Services
 from runtime.settings import Settings
-from scoring.pii import Redaction, redact_transcript
+from scoring.pii import Redaction, numbers_said, redact_transcript
 from store.search import CallFacts, IndexedCall, SearchFilter
 from store.tables import Call, CallStatus, SearchCall
 from workers.search import SearchRequest, run_search
@@ -163,8 +163,9 @@ def seed_calls(services: Services, count: int, rng: random.Random) -> Seeded:
     return made
 
 
-def facts(rng: random.Random) -> CallFacts:
-    return CallFacts(rng.random() < 0.1, rng.uniform(0, 30), rng.uniform(0, 10), ("greeting",))
+def facts(rng: random.Random, transcript: Transcript, redaction: Redaction) -> CallFacts:
+    numbers = frozenset(numbers_said(transcript, redaction))
+    return CallFacts(rng.random() < 0.1, rng.uniform(0, 30), rng.uniform(0, 10), ("greeting",), numbers)
 
 
 def bulk_load(services: Services, calls: Seeded, rng: random.Random, batch: int) -> float:
@@ -173,7 +174,11 @@ def bulk_load(services: Services, calls: Seeded, rng: random.Random, batch: int)
     for n in range(0, len(calls), batch):
         services.search.replace_calls(
             [
-                IndexedCall(call_id, tuple(searchable_turns(transcript, redaction, None)), facts(rng))
+                IndexedCall(
+                    call_id,
+                    tuple(searchable_turns(transcript, redaction, None)),
+                    facts(rng, transcript, redaction),
+                )
                 for call_id, transcript, redaction in calls[n : n + batch]
             ]
         )
@@ -187,7 +192,8 @@ def index_one_by_one(services: Services, calls: Seeded, rng: random.Random) -> f
     """Index every call as the stage does, one transaction each (no vectors); returns calls per second."""
     started = time.perf_counter()
     for call_id, transcript, redaction in calls:
-        services.search.replace_call(call_id, searchable_turns(transcript, redaction, None), facts(rng))
+        turns = searchable_turns(transcript, redaction, None)
+        services.search.replace_call(call_id, turns, facts(rng, transcript, redaction))
     return len(calls) / max(time.perf_counter() - started, 1e-9)
 
 

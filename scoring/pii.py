@@ -73,6 +73,52 @@ def redact_transcript(transcript: Transcript, region: str | None = None) -> Reda
     return Redaction(segments=out)
 
 
+def e164(number: str, region: str = "US") -> str:
+    """The number as E.164; one without a country code is read in `region`."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"not a phone number: {error}") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError("not a possible phone number (too short or too long for its country)")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def numbers_said(transcript: Transcript, redaction: Redaction | None = None) -> set[str]:
+    """Every phone number said in the call, as E.164, from the spans the redaction masked (found
+    now when there is none), read in the call's language's region: written numbers, and digits
+    read out as words ("four one five ...") that make a valid number there."""
+    region = phone_region(transcript.language)
+    redaction = redaction if redaction is not None else redact_transcript(transcript, region)
+    numbers = set()
+    for masked in redaction.segments:
+        if masked.index >= len(transcript.segments):
+            continue
+        text = transcript.segments[masked.index].text
+        for span in masked.spans:
+            number = _as_phone_number(text[span.start : span.end], span.kind, region)
+            if number is not None:
+                numbers.add(number)
+    return numbers
+
+
+def _as_phone_number(said: str, kind: PiiKind, region: str) -> str | None:
+    if kind == "digits":
+        said = "".join(digits for _, _, digits in digit_runs(said))
+        try:
+            parsed = phonenumbers.parse(said, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(parsed):  # an account number is not a phone number
+            return None
+    elif kind != "phone":
+        return None
+    try:
+        return e164(said, region)
+    except ValueError:
+        return None
+
+
 def redacted_view(transcript: Transcript, redaction: Redaction | None = None) -> Transcript:
     """The transcript as people without access to personal data see it, masked by the redaction
     stored with its analysis (found now when there is none yet). Word timings of a masked segment

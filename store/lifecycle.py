@@ -9,17 +9,17 @@ left behind by a crash after it is an orphan that `orphan_audio` finds.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.blobs import BlobStore
-from store.tables import Call, Erasure, TranscriptRow, utcnow
+from store.tables import Call, Erasure, SearchCall, SearchNumber, TranscriptRow, utcnow
 
 BATCH = 500
 
@@ -103,15 +103,22 @@ class LifecycleRepository:
         with self.sessions() as session:
             return list(session.scalars(select(Call.id).where(column == value).order_by(Call.created_at)))
 
-    def transcripts(self) -> Iterator[TranscriptRow]:
-        """Every stored transcript, a batch at a time (a phone number is found in what was said)."""
+    def calls_saying(self, number: str) -> list[str]:
+        """Calls whose indexed transcript says `number` (E.164), from the search index."""
+        with self.sessions() as session:
+            return list(session.scalars(select(SearchNumber.call_id).where(SearchNumber.number == number)))
+
+    def transcripts_not_indexed_for_numbers(self) -> Iterator[TranscriptRow]:
+        """The stored transcripts whose phone numbers the search index does not hold (calls not
+        scored yet, or indexed before it kept numbers), a batch at a time: these are read."""
+        indexed = exists().where(SearchCall.call_id == TranscriptRow.call_id, SearchCall.numbers_indexed)
         last = ""
         while True:
             with self.sessions() as session:
                 rows = list(
                     session.scalars(
                         select(TranscriptRow)
-                        .where(TranscriptRow.call_id > last)
+                        .where(TranscriptRow.call_id > last, ~indexed)
                         .order_by(TranscriptRow.call_id)
                         .limit(BATCH)
                     )
@@ -120,6 +127,12 @@ class LifecycleRepository:
                 return
             yield from rows
             last = rows[-1].call_id
+
+    def oldest_first(self, call_ids: Iterable[str]) -> list[str]:
+        with self.sessions() as session:
+            return list(
+                session.scalars(select(Call.id).where(Call.id.in_(list(call_ids))).order_by(Call.created_at))
+            )
 
     def erase(
         self, call_ids: Sequence[str], actor: str, selector: Selector, value: str, reason: str | None

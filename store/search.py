@@ -33,7 +33,7 @@ from sqlalchemy.sql.expression import FromClause
 
 from store.search_query import SearchQuery, to_fts5, to_tsquery
 from store.search_text import index_terms
-from store.tables import Call, CallStatus, SearchCall, SearchFailedItem, SearchTurn, utcnow
+from store.tables import Call, CallStatus, SearchCall, SearchFailedItem, SearchNumber, SearchTurn, utcnow
 
 _S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 _FTS = table("search_fts", column("rowid"))
@@ -77,6 +77,8 @@ class CallFacts:
     dead_air_s: float
     overtalk_s: float
     failed_items: tuple[str, ...]
+    phone_numbers: frozenset[str]
+    """Said in the call, E.164 (scoring.pii.numbers_said)."""
 
 
 @dataclass(frozen=True)
@@ -310,8 +312,10 @@ def _write_call(session: Session, call: IndexedCall) -> None:
             dead_air_s=call.facts.dead_air_s,
             overtalk_s=call.facts.overtalk_s,
             indexed_at=utcnow(),
+            numbers_indexed=True,
         )
     )
+    session.add_all(SearchNumber(call_id=call.call_id, number=n) for n in call.facts.phone_numbers)
     session.add_all(
         SearchFailedItem(call_id=call.call_id, item_id=item) for item in set(call.facts.failed_items)
     )
@@ -354,7 +358,7 @@ def _in_time(statement: _S, ids: SQLColumnExpression[int], f: SearchFilter) -> _
 
 
 def _delete_call(session: Session, call_id: str) -> None:
-    for model in (SearchTurn, SearchCall, SearchFailedItem):
+    for model in (SearchTurn, SearchCall, SearchFailedItem, SearchNumber):
         session.execute(delete(model).where(model.call_id == call_id))
 
 

@@ -534,6 +534,19 @@ class SearchCall(Base):
     dead_air_s: Mapped[float] = mapped_column(Float, index=True)
     overtalk_s: Mapped[float] = mapped_column(Float, index=True)
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    numbers_indexed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """The call's spoken phone numbers are in `search_numbers` (false for calls indexed before
+    it existed: an erasure by number reads their transcripts until they are indexed again)."""
+
+
+class SearchNumber(Base):
+    """A phone number said in the call (E.164), from its redaction, written with its turns: an
+    erasure request by number looks it up here instead of reading every transcript."""
+
+    __tablename__ = "search_numbers"
+
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
 
 
 class SearchFailedItem(Base):

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
@@ -16,12 +20,15 @@ from runtime.settings import QueueSettings, RetentionPolicy, Settings
 from scoring.catalog import ScorecardCatalog
 from scoring.evaluate import analyse
 from scoring.routing import route
+from store.db import MIGRATIONS
 from store.lifecycle import Selector, digest
 from store.metadata import CallMetadata
+from store.tables import Base
 from tests.conftest import tone
 from tests.helpers import segment, transcript
 from workers.backup import BackupError, backup, restore
-from workers.lifecycle import NothingToErase, apply_retention, erase
+from workers.lifecycle import NothingToErase, apply_retention, calls_to_erase, erase, repository
+from workers.search_index import index_stage, reindex
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -145,6 +152,48 @@ def test_erasure_by_external_id_agent_or_spoken_phone_leaves_nothing_but_the_log
     assert "CRM-991" not in logged and "A9" not in logged and "0132" not in logged
     with pytest.raises(NothingToErase):
         erase(services, Selector.EXTERNAL_ID, "CRM-991", actor="dpo")
+
+
+def test_erasure_by_phone_looks_indexed_calls_up_and_reads_only_the_transcripts_the_index_lacks(
+    services: Services, tmp_path: Path
+) -> None:
+    says = "Call me back on four one five five five five zero one three two."
+    indexed = stored_call(services, tmp_path, 440, customer_says=says)
+    not_indexed = stored_call(services, tmp_path, 450, customer_says="It's 415 555 0132.")
+    other = stored_call(services, tmp_path, 460, customer_says="Call me on 415 555 0199.")
+    assert index_stage(services, indexed) and index_stage(services, other)
+    store = repository(services)
+
+    assert store.calls_saying("+14155550132") == [indexed]
+    assert store.calls_saying("+14155550199") == [other]
+    assert [row.call_id for row in store.transcripts_not_indexed_for_numbers()] == [not_indexed]
+    assert calls_to_erase(services, Selector.PHONE, "(415) 555-0132") == [indexed, not_indexed]
+    assert reindex(services, only_missing=True) == 1
+    assert [row.call_id for row in store.transcripts_not_indexed_for_numbers()] == []
+    assert calls_to_erase(services, Selector.PHONE, "+14155550132") == [indexed, not_indexed]
+    services.search.remove_call(indexed)  # as retention does when it deletes the transcript
+    assert store.calls_saying("+14155550132") == [not_indexed]
+
+
+def test_migration_0021_leaves_calls_indexed_before_it_to_be_read(services: Services, tmp_path: Path) -> None:
+    call_id = stored_call(services, tmp_path, 440, customer_says="Call me on 415-555-0132.")
+    assert index_stage(services, call_id)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with services.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0020")
+    with services.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    store = repository(services)
+    assert store.calls_saying("+14155550132") == []
+    assert [row.call_id for row in store.transcripts_not_indexed_for_numbers()] == [call_id]
+    assert calls_to_erase(services, Selector.PHONE, "+14155550132") == [call_id]
+    with services.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert [d for d in differences if "search_calls" in repr(d) or "search_numbers" in repr(d)] == []
 
 
 def test_backup_restores_into_a_fresh_data_folder(

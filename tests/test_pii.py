@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.pii import china_id_valid, find_pii, luhn_valid, mask, redact_transcript, redacted_view
+from scoring.pii import (
+    china_id_valid,
+    find_pii,
+    luhn_valid,
+    mask,
+    numbers_said,
+    redact_transcript,
+    redacted_view,
+)
 from tests.helpers import segment, transcript
 
 
@@ -62,3 +70,17 @@ def test_redaction_keeps_offsets_and_the_original() -> None:
     assert view.segments[1].text == masked.text and view.segments[1].words == []
     assert view.segments[0] == call.segments[0]
     assert call.segments[1].text == original
+
+
+def test_the_phone_numbers_said_are_read_however_they_were_said_and_nothing_else() -> None:
+    call = transcript(
+        [
+            segment("customer", 0.0, 3.0, "Call me back on four one five five five five zero one three two."),
+            segment("customer", 3.0, 5.0, "Or on (415) 555-0199 after six."),
+            segment("customer", 5.0, 7.0, "My account is 1234 5678 and my card 4111 1111 1111 1111."),
+        ]
+    )
+    assert numbers_said(call) == {"+14155550132", "+14155550199"}
+    assert numbers_said(call, redact_transcript(call)) == numbers_said(call)
+    chinese = transcript([segment("customer", 0.0, 3.0, "我的手机号是13812345678。")], language="zh")
+    assert numbers_said(chinese) == {"+8613812345678"}

@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import phonenumbers
-
 from asr.transcript import Transcript
 from runtime.services import Services
 from runtime.settings import RetentionPolicy
-from scoring.pii import find_pii, phone_region
+from scoring.pii import e164, numbers_said
 from store.db import session_factory
 from store.lifecycle import Content, LifecycleRepository, QueueScope, Selector
 from store.tables import Erasure, utcnow
@@ -82,13 +80,11 @@ def calls_to_erase(services: Services, selector: Selector, value: str) -> list[s
     if selector != Selector.PHONE:
         return store.calls_by(selector, value)
     wanted = e164(value)
-    found = []
-    for row in store.transcripts():
-        transcript = Transcript.model_validate(row.data)
-        region = phone_region(transcript.language)
-        if any(wanted in spoken_numbers(segment.text, region) for segment in transcript.segments):
-            found.append(row.call_id)
-    return found
+    found = set(store.calls_saying(wanted))
+    for row in store.transcripts_not_indexed_for_numbers():
+        if wanted in numbers_said(Transcript.model_validate(row.data)):
+            found.add(row.call_id)
+    return store.oldest_first(found)
 
 
 def erase(
@@ -98,25 +94,3 @@ def erase(
     if not call_ids:
         raise NothingToErase(f"no stored call has that {selector.value.replace('_', ' ')}")
     return repository(services).erase(call_ids, actor, selector, value, reason)
-
-
-def e164(number: str, region: str = "US") -> str:
-    """The number as E.164; one without a country code is read in `region`."""
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException as error:
-        raise ValueError(f"not a phone number: {error}") from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise ValueError("not a possible phone number (too short or too long for its country)")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def spoken_numbers(text: str, region: str) -> set[str]:
-    numbers = set()
-    for span in find_pii(text, region):
-        if span.kind == "phone":
-            try:
-                numbers.add(e164(text[span.start : span.end], region))
-            except ValueError:
-                continue
-    return numbers

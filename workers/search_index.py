@@ -16,7 +16,7 @@ from asr.transcript import Segment, Transcript
 from models.embeddings import SentenceEncoder, meaning_encoder
 from runtime.services import Services
 from scoring.phrases import turns
-from scoring.pii import Redaction, redacted_view
+from scoring.pii import Redaction, numbers_said, redacted_view
 from scoring.results import Analysis
 from scoring.semantic import MIN_UNIT_WORDS, size_in_words
 from store.search import CallFacts, IndexedTurn
@@ -39,7 +39,7 @@ def index_call(services: Services, call_id: str, transcript: Transcript, analysi
     """Replace the call's rows with these: its current transcript and analysis."""
     encoder = meaning_encoder(transcript.language)
     found = searchable_turns(transcript, analysis.redaction, encoder)
-    services.search.replace_call(call_id, found, call_facts(analysis))
+    services.search.replace_call(call_id, found, call_facts(analysis, transcript))
     log.info("indexed", call_id=call_id, turns=len(found))
 
 
@@ -69,12 +69,13 @@ def searchable_turns(
     return out
 
 
-def call_facts(analysis: Analysis) -> CallFacts:
+def call_facts(analysis: Analysis, transcript: Transcript) -> CallFacts:
     return CallFacts(
         escalation=bool(analysis.escalation and analysis.escalation.risk),
         dead_air_s=analysis.stats.silence_seconds if analysis.stats else 0.0,
         overtalk_s=analysis.stats.overtalk_seconds if analysis.stats else 0.0,
         failed_items=tuple(item.item_id for item in analysis.score.failed_items),
+        phone_numbers=frozenset(numbers_said(transcript, analysis.redaction)),
     )
 
 
