@@ -324,6 +324,7 @@ class CallRepository:
                 session.add(TranscriptRow(call_id=call_id, asr_version=asr_version, data=data))
             else:
                 row.asr_version, row.data, row.created_at = asr_version, data, utcnow()
+                row.numbers_indexed = False  # the index holds the numbers of the one replaced
             session.execute(
                 update(Call)
                 .where(Call.id == call_id)

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import Select, delete, exists, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.blobs import BlobStore
-from store.tables import Call, Erasure, SearchCall, SearchNumber, TranscriptRow, utcnow
+from store.tables import Call, Erasure, SearchNumber, TranscriptRow, utcnow
 
 BATCH = 500
 
@@ -111,14 +111,13 @@ class LifecycleRepository:
     def transcripts_not_indexed_for_numbers(self) -> Iterator[TranscriptRow]:
         """The stored transcripts whose phone numbers the search index does not hold (calls not
         scored yet, or indexed before it kept numbers), a batch at a time: these are read."""
-        indexed = exists().where(SearchCall.call_id == TranscriptRow.call_id, SearchCall.numbers_indexed)
         last = ""
         while True:
             with self.sessions() as session:
                 rows = list(
                     session.scalars(
                         select(TranscriptRow)
-                        .where(TranscriptRow.call_id > last, ~indexed)
+                        .where(TranscriptRow.call_id > last, ~TranscriptRow.numbers_indexed)
                         .order_by(TranscriptRow.call_id)
                         .limit(BATCH)
                     )

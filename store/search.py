@@ -25,6 +25,7 @@ from sqlalchemy import (
     literal,
     select,
     table,
+    update,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +34,16 @@ from sqlalchemy.sql.expression import FromClause
 
 from store.search_query import SearchQuery, to_fts5, to_tsquery
 from store.search_text import index_terms
-from store.tables import Call, CallStatus, SearchCall, SearchFailedItem, SearchNumber, SearchTurn, utcnow
+from store.tables import (
+    Call,
+    CallStatus,
+    SearchCall,
+    SearchFailedItem,
+    SearchNumber,
+    SearchTurn,
+    TranscriptRow,
+    utcnow,
+)
 
 _S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 _FTS = table("search_fts", column("rowid"))
@@ -312,10 +322,10 @@ def _write_call(session: Session, call: IndexedCall) -> None:
             dead_air_s=call.facts.dead_air_s,
             overtalk_s=call.facts.overtalk_s,
             indexed_at=utcnow(),
-            numbers_indexed=True,
         )
     )
     session.add_all(SearchNumber(call_id=call.call_id, number=n) for n in call.facts.phone_numbers)
+    _numbers_indexed(session, call.call_id, True)
     session.add_all(
         SearchFailedItem(call_id=call.call_id, item_id=item) for item in set(call.facts.failed_items)
     )
@@ -360,6 +370,14 @@ def _in_time(statement: _S, ids: SQLColumnExpression[int], f: SearchFilter) -> _
 def _delete_call(session: Session, call_id: str) -> None:
     for model in (SearchTurn, SearchCall, SearchFailedItem, SearchNumber):
         session.execute(delete(model).where(model.call_id == call_id))
+    _numbers_indexed(session, call_id, False)
+
+
+def _numbers_indexed(session: Session, call_id: str, indexed: bool) -> None:
+    """Whether `search_numbers` holds the numbers of the call's transcript (TranscriptRow)."""
+    session.execute(
+        update(TranscriptRow).where(TranscriptRow.call_id == call_id).values(numbers_indexed=indexed)
+    )
 
 
 def _found_columns(redacted: bool) -> Select[*tuple[Any, ...]]:

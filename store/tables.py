@@ -126,11 +126,23 @@ class TranscriptRow(Base):
     """One transcript per call; `asr_version` says which engine settings produced it."""
 
     __tablename__ = "transcripts"
+    __table_args__ = (
+        Index(
+            "ix_transcripts_numbers_unindexed",
+            "call_id",
+            sqlite_where=text("numbers_indexed = 0"),  # as each dialect writes `~numbers_indexed`
+            postgresql_where=text("NOT numbers_indexed"),
+        ),
+    )
 
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
     asr_version: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    numbers_indexed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The phone numbers said in this transcript are in `search_numbers` (set by the search index,
+    cleared when the transcript is replaced or taken out of the index): an erasure by number reads
+    only the transcripts where it is false, found through the partial index."""
 
 
 class AnalysisRow(Base):
@@ -534,9 +546,6 @@ class SearchCall(Base):
     dead_air_s: Mapped[float] = mapped_column(Float, index=True)
     overtalk_s: Mapped[float] = mapped_column(Float, index=True)
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    numbers_indexed: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    """The call's spoken phone numbers are in `search_numbers` (false for calls indexed before
-    it existed: an erasure by number reads their transcripts until they are indexed again)."""
 
 
 class SearchNumber(Base):

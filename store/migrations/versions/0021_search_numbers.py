@@ -1,7 +1,7 @@
 """search numbers: the phone numbers said in each indexed call, so an erasure by number is a lookup
 
-Calls indexed before this have `numbers_indexed` false: an erasure by number reads their
-transcripts, as it read every transcript before, until `callqa search reindex` indexes them again.
+Every transcript stored before this has `numbers_indexed` false: an erasure by number reads
+those, as it read every transcript before, until `callqa search reindex` indexes their calls again.
 
 Revision ID: 0021
 Revises: 0020
@@ -18,10 +18,18 @@ branch_labels = None
 depends_on = None
 
 
+
 def upgrade() -> None:
     op.add_column(
-        "search_calls",
+        "transcripts",
         sa.Column("numbers_indexed", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.create_index(
+        "ix_transcripts_numbers_unindexed",
+        "transcripts",
+        ["call_id"],
+        sqlite_where=sa.text("numbers_indexed = 0"),  # as each dialect writes the query's condition
+        postgresql_where=sa.text("NOT numbers_indexed"),
     )
     op.create_table(
         "search_numbers",
@@ -35,5 +43,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("search_numbers")
-    with op.batch_alter_table("search_calls") as batch_op:
+    op.drop_index("ix_transcripts_numbers_unindexed", table_name="transcripts")
+    with op.batch_alter_table("transcripts") as batch_op:
         batch_op.drop_column("numbers_indexed")
