@@ -31,6 +31,7 @@ from scoring.evaluate import analyse
 from scoring.routing import route
 from store.metadata import CallMetadata
 from tests.helpers import segment, transcript
+from tests.schema import differences
 from tests.test_api import token
 from workers.insights import check_alerts, daily_report_if_due
 from workers.insights import reports as reports_of
@@ -288,16 +289,7 @@ def test_library_excellent_calls_examples_error_cases_and_training_needs(client:
 
 def test_migration_0014_matches_the_tables(services: Services) -> None:
     """The reports and alerts tables as migrated are the tables the code declares (both databases)."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from store.tables import Base
-
-    with services.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
-    ours = [d for d in differences if "'reports'" in repr(d) or "'alerts'" in repr(d)]
-    assert ours == []
+    assert differences(services.engine, "'reports'", "'alerts'") == []
 
 
 def test_the_embedded_scheduler_generates_the_daily_report_once_its_time_has_passed(

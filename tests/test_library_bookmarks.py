@@ -32,6 +32,7 @@ from store.lifecycle import Selector
 from store.metadata import CallMetadata, Channel
 from store.tokens import Role
 from tests.helpers import segment, transcript
+from tests.schema import differences
 from tests.test_api import token
 from workers import library
 from workers.clips import ClipLimits, ClipRefused, clip_of
@@ -346,15 +347,7 @@ def test_spoken_personal_data_is_timed_by_its_words() -> None:
 
 
 def test_migration_0018_matches_the_tables(services: Services) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from store.tables import Base
-
-    with services.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
-    assert [d for d in differences if "library_bookmark" in repr(d)] == []
+    assert differences(services.engine, "library_bookmark") == []
 
 
 def test_cli_lists_and_exports_saved_calls(

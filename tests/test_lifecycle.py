@@ -7,10 +7,6 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
@@ -20,12 +16,11 @@ from runtime.settings import QueueSettings, RetentionPolicy, Settings
 from scoring.catalog import ScorecardCatalog
 from scoring.evaluate import analyse
 from scoring.routing import route
-from store.db import MIGRATIONS
 from store.lifecycle import Selector, digest
 from store.metadata import CallMetadata
-from store.tables import Base
 from tests.conftest import tone
 from tests.helpers import segment, transcript
+from tests.schema import differences, downgrade, upgrade
 from workers.backup import BackupError, backup, restore
 from workers.lifecycle import NothingToErase, apply_retention, calls_to_erase, erase, repository
 from workers.search_index import index_stage, reindex
@@ -183,22 +178,13 @@ def test_erasure_by_phone_looks_indexed_calls_up_and_reads_only_the_transcripts_
 def test_migration_0021_leaves_calls_indexed_before_it_to_be_read(services: Services, tmp_path: Path) -> None:
     call_id = stored_call(services, tmp_path, 440, customer_says="Call me on 415-555-0132.")
     assert index_stage(services, call_id)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with services.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0020")
-    with services.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    downgrade(services.engine, "0020")
+    upgrade(services.engine)
     store = repository(services)
     assert store.calls_saying("+14155550132") == []
     assert [row.call_id for row in store.transcripts_not_indexed_for_numbers()] == [call_id]
     assert calls_to_erase(services, Selector.PHONE, "+14155550132") == [call_id]
-    with services.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
-    assert [d for d in differences if "transcripts" in repr(d) or "search_numbers" in repr(d)] == []
+    assert differences(services.engine, "'transcripts'", "'search_numbers'") == []
 
 
 def test_backup_restores_into_a_fresh_data_folder(

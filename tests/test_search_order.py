@@ -8,18 +8,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from fastapi.testclient import TestClient
 
 import store.search
 from runtime.services import Services
-from store.db import MIGRATIONS
 from store.metadata import CallMetadata
 from store.search import SearchFilter
 from store.search_query import parse
 from store.tables import SearchTurn
 from tests.helpers import segment, transcript
+from tests.schema import differences, downgrade, upgrade
 from tests.test_api import token, wav_bytes
 from tests.test_search import calls_of, hits, three_calls
 from workers.pipeline import analyse_stage
@@ -130,26 +128,12 @@ def test_migration_0020_renumbers_an_index_built_before_it(services: Services) -
     and the table as migrated is the table the code declares."""
     ids = [call_saying(services, n, DAY + timedelta(hours=(n + 1) % 3)) for n in range(3)]
     before = found(services, SearchFilter(), 10)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with services.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0019")
+    downgrade(services.engine, "0019")
     with services.search.sessions() as session:
         assert sorted(session.scalars(session.query(SearchTurn.id).statement)) == list(range(1, 10))
-    with services.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    upgrade(services.engine)
     assert found(services, SearchFilter(), 10) == before
     assert [call for call, _ in before[::2]] == [ids[1], ids[0], ids[2]]
 
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from store.tables import Base
-
-    with services.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
     # the GIN indexes of the terms are migration 0012's alone (PostgreSQL only)
-    assert [d for d in differences if "search_turns" in repr(d) and "_terms'" not in repr(d)] == []
+    assert [d for d in differences(services.engine, "search_turns") if "_terms'" not in repr(d)] == []

@@ -21,6 +21,7 @@ from runtime.services import Services
 from runtime.settings import Settings, get_settings
 from store.metadata import CallMetadata
 from tests.helpers import segment, transcript
+from tests.schema import differences
 from tests.test_api import token, wav_bytes
 from tests.test_insights_api import services_of
 from tests.test_topics import CHINESE, DELIVERY, PRICE
@@ -178,13 +179,4 @@ def test_the_cli_refreshes_and_prints_topics(tmp_path: Path, monkeypatch: pytest
 
 def test_migration_0019_matches_the_tables(services: Services) -> None:
     """The topic tables as migrated are the tables the code declares (both databases)."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from store.tables import Base
-
-    with services.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
-    names = ("'topic_runs'", "'complaint_topics'", "'topic_assignments'")
-    assert [d for d in differences if any(name in repr(d) for name in names)] == []
+    assert differences(services.engine, "'topic_runs'", "'complaint_topics'", "'topic_assignments'") == []
