@@ -168,6 +168,7 @@ class SearchIndex:
     def remove_call(self, call_id: str) -> None:
         with self.sessions.begin() as session:
             _delete_call(session, call_id)
+            _numbers_indexed(session, call_id, False)
 
     def unindexed_calls(self) -> list[str]:
         """Scored calls with nothing in the index (scored before it existed, or while it failed)."""
@@ -370,7 +371,6 @@ def _in_time(statement: _S, ids: SQLColumnExpression[int], f: SearchFilter) -> _
 def _delete_call(session: Session, call_id: str) -> None:
     for model in (SearchTurn, SearchCall, SearchFailedItem, SearchNumber):
         session.execute(delete(model).where(model.call_id == call_id))
-    _numbers_indexed(session, call_id, False)
 
 
 def _numbers_indexed(session: Session, call_id: str, indexed: bool) -> None:
