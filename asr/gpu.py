@@ -1,16 +1,18 @@
 """Is this host ready to decode on its GPU? Checked when a CUDA worker starts, not in its first call.
 
-CTranslate2 (faster-whisper's engine) opens cuBLAS and cuDNN lazily, at the first matrix product:
-a host without them accepts calls and then crashes each one. Its current wheels are built against
-CUDA 12 (`libcublas.so.12`) and cuDNN 9, so a host with only CUDA 13's libraries has the same
-problem with a more puzzling message. A worker therefore checks, before it takes any call, that a
-device is visible and that every library loads, and otherwise stops with a message naming the
-missing piece and the command that installs it.
+CTranslate2 (faster-whisper's engine) opens cuBLAS lazily, at the first matrix product: a host
+without it accepts calls and then crashes each one. Its current wheels are built against CUDA 12
+(`libcublas.so.12`), so a host with only CUDA 13's libraries (a recent PyTorch image, say) has the
+same problem with a more puzzling message. A worker therefore checks, before it takes any call,
+that a device is visible and that every library loads, and otherwise stops with a message naming
+the missing piece and the command that installs it.
 
-The `gpu` extra installs NVIDIA's CUDA 12 cuBLAS and cuDNN 9 wheels (as faster-whisper documents);
-their libraries live inside site-packages, where the dynamic loader does not look. They are
-loaded here by path, globally, so that CTranslate2's later `dlopen` by name finds them already
-loaded: no `LD_LIBRARY_PATH` to set by hand.
+cuBLAS is all it needs: CTranslate2 4.6.3 and later run Whisper's convolutions with their own CUDA
+kernels and open no cuDNN (earlier 4.x wheels carried their own copy), so `pyproject.toml` pins
+that and the `gpu` extra brings NVIDIA's CUDA 12 cuBLAS wheel alone. Its libraries live inside
+site-packages, where the dynamic loader does not look: they are loaded here by path, globally, so
+that CTranslate2's later `dlopen` by name finds them already loaded, with no `LD_LIBRARY_PATH` to
+set by hand.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ class Library:
 REQUIRED = (
     Library("libcublas.so.12", "CUDA 12 cuBLAS", "nvidia-cublas-cu12"),
     Library("libcublasLt.so.12", "CUDA 12 cuBLASLt", "nvidia-cublas-cu12"),
-    Library("libcudnn.so.9", "cuDNN 9", "nvidia-cudnn-cu12"),
 )
 
 
@@ -72,11 +73,12 @@ def wheel_library_dirs() -> list[Path]:
 
 
 def preload_wheel_libraries(dirs: list[Path] | None = None) -> list[Path]:
-    """Load every CUDA library the wheels ship, globally, dependencies first (cuBLASLt before cuBLAS,
-    cuDNN's parts before its loader); a file that fails to load is left for `check` to name."""
+    """Load every CUDA library the wheels ship, globally, dependencies first (a library whose
+    dependency is not loaded yet gets another turn); a file that fails to load is left for `check`
+    to name."""
     loaded: list[Path] = []
     for lib in dirs if dirs is not None else wheel_library_dirs():
-        pending = sorted(lib.glob("lib*.so.*"), key=lambda p: (p.name.startswith("libcudnn.so"), p.name))
+        pending = sorted(lib.glob("lib*.so.*"))
         for _ in range(len(pending)):  # a library whose dependency is not loaded yet gets another turn
             failed = []
             for path in pending:
@@ -95,6 +97,7 @@ def check(
     device_count: Callable[[], int] | None = None,
     load: Callable[[str], object] = ctypes.CDLL,
     find: Callable[[str], str | None] = ctypes.util.find_library,
+    preload: Callable[[], list[Path]] = preload_wheel_libraries,
 ) -> GpuReady:
     """Raise `GpuNotReady` naming the first missing piece; the parameters are seams for tests."""
     if device_count is None:
@@ -107,15 +110,23 @@ def check(
             "no CUDA device is visible to CTranslate2: check the NVIDIA driver (`nvidia-smi`) and "
             "CUDA_VISIBLE_DEVICES, or run this worker with CALLQA_ASR_DEVICE=cpu"
         )
-    preload_wheel_libraries()
+    in_wheels = preload()
     found = []
     for library in REQUIRED:
         try:
             load(library.soname)
         except OSError as error:
-            raise GpuNotReady(_missing(library, find(library.stem), error)) from None
+            other = find(library.stem) or _other_version_in(in_wheels, library)
+            raise GpuNotReady(_missing(library, other, error)) from None
         found.append(library.soname)
     return GpuReady(devices=devices, libraries=tuple(found))
+
+
+def _other_version_in(loaded: list[Path], library: Library) -> str | None:
+    """Another major version of the library among the wheels' files: PyTorch's CUDA 13 wheels, say,
+    which the system's loader cache (`find_library`) does not know about."""
+    prefix = library.soname.split(".so")[0] + ".so."
+    return next((f"{p.name} (in {p.parent})" for p in loaded if p.name.startswith(prefix)), None)
 
 
 def _missing(library: Library, other_version: str | None, error: OSError) -> str:

@@ -2,7 +2,7 @@
 faster-whisper's `BatchedInferencePipeline`, same model, same files, one run.
 
     python benchmarks/gpu_throughput.py ../shared/eval/dev [--device cuda] [--compute-type float16]
-        [--batch-sizes 4 8 16] [--language en] [--repeat 1]
+        [--batch-sizes 4 8 16] [--language en] [--model-english DIR] [--repeat 1]
 
 Systems, one loaded model per language shared by all of them (so only the decoding differs):
   callqa seq     callqa's transcriber, one clip after another (CALLQA_ASR_BATCH_SIZE=0)
@@ -65,6 +65,9 @@ def main() -> None:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[4, 8, 16])
     parser.add_argument("--language", default=None, help="only calls of this language (default: all)")
     parser.add_argument("--calls", type=int, default=None, help="only the first N calls")
+    parser.add_argument(
+        "--model-english", default="tiny.en", help="built-in name or a CTranslate2 Whisper directory"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="time each system N times, keep the fastest")
     args = parser.parse_args()
 
@@ -75,7 +78,7 @@ def main() -> None:
     calls = [c for c in corpus.calls if args.language in (None, c.language)][: args.calls]
     audio = {c.id: decode(c.audio) for c in calls}
     seconds = sum(a.duration_s for a in audio.values())
-    base = AsrOptions(device=args.device, compute_type=args.compute_type)
+    base = AsrOptions(device=args.device, compute_type=args.compute_type, model_english=args.model_english)
     transcriber = Transcriber(base)
     systems: dict[str, System] = {"callqa seq": callqa_system(transcriber, base)}
     for size in args.batch_sizes:

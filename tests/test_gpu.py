@@ -34,6 +34,7 @@ def test_a_host_with_only_cuda_13_is_told_what_to_install() -> None:
             device_count=lambda: 1,
             load=_refuse("libcublas.so.12"),
             find=lambda stem: "libcublas.so.13" if stem == "cublas" else None,
+            preload=lambda: [],
         )
     message = str(refused.value)
     assert "CUDA 12 cuBLAS (libcublas.so.12) cannot be loaded" in message
@@ -41,15 +42,33 @@ def test_a_host_with_only_cuda_13_is_told_what_to_install() -> None:
     assert 'pip install -e ".[gpu]"' in message and "nvidia-cublas-cu12" in message
 
 
-def test_missing_cudnn_names_its_wheel() -> None:
-    with pytest.raises(gpu.GpuNotReady, match=r"cuDNN 9 \(libcudnn.so.9\).*nvidia-cudnn-cu12"):
-        gpu.check(device_count=lambda: 2, load=_refuse("libcudnn.so.9"), find=lambda stem: None)
+def test_cuda_13_from_pytorchs_wheels_is_named_with_its_folder() -> None:
+    """The loader's cache does not know a wheel's libraries: the message names the one found there."""
+    wheels = Path("/venv/site-packages/nvidia/cu13/lib")
+    with pytest.raises(gpu.GpuNotReady) as refused:
+        gpu.check(
+            device_count=lambda: 1,
+            load=_refuse("libcublasLt.so.12"),
+            find=lambda stem: None,
+            preload=lambda: [
+                wheels / "libcublas.so.13",
+                wheels / "libcublasLt.so.13",
+                wheels / "libcufft.so.12",
+            ],
+        )
+    message = str(refused.value)
+    assert "CUDA 12 cuBLASLt (libcublasLt.so.12) cannot be loaded" in message
+    assert f"This host has libcublasLt.so.13 (in {wheels}), another major version" in message
+    assert "nvidia-cublas-cu12" in message
 
 
 def test_a_ready_host_reports_its_devices_and_libraries() -> None:
-    ready = gpu.check(device_count=lambda: 2, load=lambda name: object(), find=lambda stem: None)
+    """cuBLAS is all CTranslate2 >= 4.6.3 opens: a host without cuDNN is ready."""
+    ready = gpu.check(
+        device_count=lambda: 2, load=_refuse("libcudnn.so.9"), find=lambda stem: None, preload=lambda: []
+    )
     assert ready.devices == 2
-    assert ready.libraries == ("libcublas.so.12", "libcublasLt.so.12", "libcudnn.so.9")
+    assert ready.libraries == ("libcublas.so.12", "libcublasLt.so.12")
 
 
 def test_wheel_libraries_are_loaded_by_path(tmp_path: Path) -> None:
