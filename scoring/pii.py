@@ -75,13 +75,17 @@ def redact_transcript(transcript: Transcript, region: str | None = None) -> Reda
 
 def e164(number: str, region: str = "US") -> str:
     """The number as E.164; one without a country code is read in `region`."""
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException as error:
-        raise ValueError(f"not a phone number: {error}") from None
+    parsed = _parsed(number, region)
     if not phonenumbers.is_possible_number(parsed):
         raise ValueError("not a possible phone number (too short or too long for its country)")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parsed(number: str, region: str) -> phonenumbers.PhoneNumber:
+    try:
+        return phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"not a phone number: {error}") from None
 
 
 def numbers_said(transcript: Transcript, redaction: Redaction | None = None) -> set[str]:
@@ -103,20 +107,19 @@ def numbers_said(transcript: Transcript, redaction: Redaction | None = None) -> 
 
 
 def _as_phone_number(said: str, kind: PiiKind, region: str) -> str | None:
+    if kind not in ("digits", "phone"):
+        return None
     if kind == "digits":
         said = "".join(digits for _, _, digits in digit_runs(said))
-        try:
-            parsed = phonenumbers.parse(said, region)
-        except phonenumbers.NumberParseException:
-            return None
-        if not phonenumbers.is_valid_number(parsed):  # an account number is not a phone number
-            return None
-    elif kind != "phone":
-        return None
     try:
-        return e164(said, region)
+        parsed = _parsed(said, region)
     except ValueError:
         return None
+    # digits read out are a phone number only when valid there: an account number is not one
+    taken = (
+        phonenumbers.is_valid_number(parsed) if kind == "digits" else phonenumbers.is_possible_number(parsed)
+    )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if taken else None
 
 
 def redacted_view(transcript: Transcript, redaction: Redaction | None = None) -> Transcript:

@@ -103,13 +103,13 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
     repo = services.calls
     call = repo.get(call_id)
     if call is None:
-        log.warning("nothing to analyse", call_id=call_id)
+        log.warning("nothing to analyse: the call is gone (erased or removed)", call_id=call_id)
         return False
     started = time.perf_counter()
     try:
         transcript = services.results.transcript(call_id)  # upgraded here if stored by an older version
         if transcript is None:
-            log.warning("nothing to analyse", call_id=call_id)
+            log.warning("nothing to analyse: the call has no transcript", call_id=call_id)
             return False
         card = choose_scorecard(services, call, transcript.language, scorecard_ref)
         in_use = calibrated_card(services, card)
