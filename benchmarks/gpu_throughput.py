@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import multiprocessing
+import multiprocessing.synchronize
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,13 +71,15 @@ def bare_system(transcriber: Transcriber, batch_size: int) -> System:
     return run
 
 
-def _start_worker(options: AsrOptions, calls: list[CorpusCall], ready: object) -> None:
+def _start_worker(
+    options: AsrOptions, calls: list[CorpusCall], ready: multiprocessing.synchronize.Barrier
+) -> None:
     global _worker
     transcriber = Transcriber(options)
     first = calls[0]
     transcriber.transcribe(decode(first.audio), "left", first.language)  # loads and warms the model
     _worker = (transcriber, {c.id: c for c in calls})
-    ready.wait()  # type: ignore[attr-defined]  # a multiprocessing Barrier: timing starts when all are warm
+    ready.wait()  # timing starts when every process is warm
 
 
 def _transcribe(call_id: str) -> None:

@@ -18,7 +18,6 @@ branch_labels = None
 depends_on = None
 
 
-
 def upgrade() -> None:
     op.add_column(
         "transcripts",
