@@ -122,6 +122,13 @@ class Settings(BaseSettings):
         gt=0,
         description="a call without a lease is sent again only after waiting this long unchanged",
     )
+    token_cache_s: float = Field(
+        default=5,
+        ge=0,
+        le=300,
+        description="an API token found valid is trusted this long without a database lookup, so a "
+        "revoked token is refused within it (0: look every token up on every request)",
+    )
     audio_reserve_mb: float = Field(
         default=200, ge=0, description="uploads are refused (507) while the audio volume has less free"
     )

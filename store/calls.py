@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.blobs import BlobStore, StoredBlob
+from store.db import one_statement_each
 from store.metadata import METADATA_FIELDS, CallMetadata, CallSource, Channel
 from store.tables import (
     UNFINISHED_STATUSES,
@@ -162,7 +163,7 @@ class CallRepository:
             **found.columns(),
         }
         try:
-            with self.sessions.begin() as session:
+            with one_statement_each(self.sessions) as session:
                 session.execute(CALLS.insert(), fields)
         except IntegrityError:
             existing = self.by_sha256(blob.sha256)

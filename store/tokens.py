@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.db import one_statement_each
 from store.tables import ApiToken, utcnow
 
 
@@ -59,12 +60,13 @@ class TokenStore:
         return record, plaintext
 
     def authenticate(self, plaintext: str) -> ApiToken | None:
-        with self.sessions.begin() as session:
+        with one_statement_each(self.sessions) as session:
             record = session.scalars(
                 select(ApiToken).where(ApiToken.token_hash == _hash(plaintext), ApiToken.revoked_at.is_(None))
             ).first()
             if record is not None and _stale(record.last_used_at):
                 record.last_used_at = utcnow()
+                session.commit()
             return record
 
     def all(self) -> list[ApiToken]:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
+import anyio.to_thread
+import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from runtime.settings import Settings
 from tests.conftest import tone
+
+T = TypeVar("T")
 
 
 def token(client: TestClient, role: str, agent_id: str | None = None) -> dict[str, str]:
@@ -44,6 +50,26 @@ def test_health_is_open_and_everything_else_is_not(client: TestClient) -> None:
         response = getattr(client, method)(path)
         assert response.status_code == 401, path
     assert client.get("/calls", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_an_upload_hands_only_its_own_work_to_a_worker_thread(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastAPI runs a plain function dependency on a worker thread, a hand-off each per request:
+    the sign-in, role and query checks only read the request, so they are coroutines, and a token
+    checked a moment ago is not looked up again. An upload handed five things to threads."""
+    admin = token(client, "admin")
+    upload(client, admin, wav_bytes(300))
+    handed: list[Callable[..., object]] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Callable[..., T], *args: object, **kwargs: Any) -> T:
+        handed.append(func)
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    assert upload(client, admin, wav_bytes(600)).status_code == 202
+    assert len(handed) == 1, handed  # the endpoint: it stores the recording and queues it
 
 
 def test_submit_answers_202_with_id_and_duplicate_returns_existing(client: TestClient) -> None:

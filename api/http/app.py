@@ -30,6 +30,7 @@ from api.http.review_routes import router as review_router
 from api.http.routes import router
 from api.http.sampling_routes import router as sampling_router
 from api.http.search_routes import router as search_router
+from api.http.token_cache import TokenCache, TokenCachePolicy
 from api.http.topic_routes import router as topic_router
 from api.web.workspace import add_workspace
 from runtime.settings import Settings
@@ -98,7 +99,8 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
 
     limits = BodyLimits(upload_bytes=settings.max_upload_bytes + MULTIPART_MARGIN_BYTES)
     pages = add_workspace(app)
-    app.add_middleware(RequestGuard, authenticate=authenticate, limits=limits, pages=pages)
+    tokens = TokenCache(TokenCachePolicy(ttl_s=settings.token_cache_s))
+    app.add_middleware(RequestGuard, authenticate=authenticate, limits=limits, pages=pages, tokens=tokens)
     install_error_handlers(app)
     add_docs(app)
     app.include_router(router)

@@ -7,7 +7,7 @@ scheme so /docs shows the Authorize button.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request, status
@@ -76,7 +76,7 @@ def token_checker(services: Services) -> Callable[[str], Principal | None]:
     return check
 
 
-def authenticate(
+async def authenticate(
     request: Request, _credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
@@ -87,8 +87,8 @@ def authenticate(
     return principal
 
 
-def require(*roles: Role) -> Callable[[Principal], Principal]:
-    def check(principal: Principal = Depends(authenticate)) -> Principal:
+def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Principal = Depends(authenticate)) -> Principal:
         if principal.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role.value!r} may not do this")
         return principal

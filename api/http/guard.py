@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.auth import BrowserSession, Principal
 from api.http.errors import error_response
+from api.http.token_cache import TokenCache
 from store.db import DATABASE_DOWN
 
 log = structlog.get_logger("callqa.api")
@@ -111,9 +112,11 @@ class RequestGuard:
         authenticate: Callable[[str], Principal | None],
         limits: BodyLimits,
         pages: PageGate,
+        tokens: TokenCache,
     ) -> None:
         self.app = app
         self.authenticate = authenticate
+        self.tokens = tokens
         self.limits = limits
         self.pages = pages
 
@@ -178,13 +181,21 @@ class RequestGuard:
             return await self._admit_page(scope)
         docs = path.startswith(DOCS_PREFIXES) and scope["method"] in ("GET", "HEAD")
         token = bearer_or_basic(Headers(scope=scope), allow_basic=docs)
-        principal = None if token is None else await anyio.to_thread.run_sync(self.authenticate, token)
+        principal = None if token is None else await self._principal(token)
         if principal is None:
             challenge = 'Basic realm="callqa (password: an API token)"' if docs else "Bearer"
             detail = "missing bearer token" if token is None else "invalid or revoked token"
             return error_response(401, detail, headers={"WWW-Authenticate": challenge})
         scope.setdefault("state", {})["principal"] = principal
         return None
+
+    async def _principal(self, token: str) -> Principal | None:
+        principal = self.tokens.get(token)
+        if principal is None:
+            principal = await anyio.to_thread.run_sync(self.authenticate, token)
+            if principal is not None:
+                self.tokens.remember(token, principal)
+        return principal
 
     async def _admit_page(self, scope: Scope) -> ASGIApp | None:
         if self.pages.is_open(scope["path"]):

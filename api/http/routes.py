@@ -55,7 +55,7 @@ from workers.pipeline import LanguageMismatch, card_for_rescore
 log = structlog.get_logger("callqa.api")
 
 
-def known_query_only(request: Request) -> None:
+async def known_query_only(request: Request) -> None:
     """A misspelt filter (`?stauts=failed`) is refused instead of silently listing every call."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):

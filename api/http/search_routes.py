@@ -53,7 +53,7 @@ class SearchParameters:
     offset: int
 
 
-def search_parameters(
+async def search_parameters(
     q: Annotated[str, Query(min_length=1, max_length=500, description=QUERY_HELP), Clean],
     semantic: Annotated[bool, Query(description="rank turns by meaning instead of matching words")] = False,
     speaker: Annotated[Speaker | None, Query(description="only this party's turns")] = None,

@@ -11,7 +11,7 @@ short-lived cookie (double submit), so another site cannot sign a browser in as 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -112,10 +112,10 @@ def signed_in(request: Request) -> BrowserSession:
     return browser
 
 
-def page_for(*roles: Role) -> Callable[[Request], BrowserSession]:
+def page_for(*roles: Role) -> Callable[[Request], Awaitable[BrowserSession]]:
     """A page dependency: the signed-in browser, refused (403) unless its role is one of these."""
 
-    def check(request: Request) -> BrowserSession:
+    async def check(request: Request) -> BrowserSession:
         browser = signed_in(request)
         if browser.principal.role not in roles:
             raise PageRefused(403, f"the role {browser.principal.role.value!r} may not open this page")
@@ -124,10 +124,10 @@ def page_for(*roles: Role) -> Callable[[Request], BrowserSession]:
     return check
 
 
-def form_for(*roles: Role) -> Callable[..., BrowserSession]:
+def form_for(*roles: Role) -> Callable[..., Awaitable[BrowserSession]]:
     """A form dependency: as `page_for`, and the form's CSRF token must be the session's."""
 
-    def check(
+    async def check(
         csrf_token: Annotated[str, Form(max_length=200)] = "",
         browser: BrowserSession = Depends(page_for(*roles)),
     ) -> BrowserSession:
