@@ -15,8 +15,9 @@ Parts (`--only`):
               then its peer, the same recordings through bare faster-whisper in one and in two
               single-threaded processes (benchmarks/bare_scaling.py): the machine's own ceiling
   burst       M short distinct uploads from C concurrent clients: every answer 202, latency
-              p50/p95/max, the API processes' RSS before and after; then the queue drains and
-              every call is scored exactly once (one transcript, one analysis)
+              p50/p95/max, the CPU each role spent per upload, the API processes' RSS before
+              and after; then the queue drains and every call is scored exactly once (one
+              transcript, one analysis). With --burst-asr-workers 0, the uploads alone
   faults      on one topology with six calls each: an ASR worker SIGKILLed mid-call (replaced at
               once, as systemd would); Redis restarted mid-run; PostgreSQL unreachable for
               --outage-s seconds (the API's answers meanwhile); the audio volume full (507); a
@@ -246,23 +247,32 @@ class Upload:
     call_id: str | None
 
 
-def multipart(n: int, audio: bytes) -> tuple[bytes, str]:
-    """The upload form of recording `n` as httpx encodes it (body, content type)."""
-    files = {"file": (f"call{n}.wav", audio, "audio/wav")}
-    request = httpx.Request("POST", "http://api/calls", files=files, data={"language": "en"})
-    return request.read(), request.headers["content-type"]
+@dataclass(frozen=True)
+class Form:
+    """An upload's multipart body as httpx encodes it, and its content type."""
+
+    body: bytes
+    content_type: str
 
 
-def upload_all(top: Topology, recordings: list[bytes], clients: int) -> list[Upload]:
-    """`recordings` uploaded by `clients` threads, alternating between the API processes, each
-    on a kept-alive connection of its own.
+def forms(recordings: list[bytes]) -> list[Form]:
+    encoded = []
+    for n, audio in enumerate(recordings):
+        files = {"file": (f"call{n}.wav", audio, "audio/wav")}
+        request = httpx.Request("POST", "http://api/calls", files=files, data={"language": "en"})
+        encoded.append(Form(request.read(), request.headers["content-type"]))
+    return encoded
+
+
+def upload_all(top: Topology, uploads: list[Form], clients: int) -> list[Upload]:
+    """`uploads` sent by `clients` threads, alternating between the API processes, each on a
+    kept-alive connection of its own.
 
     The clients share the two cores with the server they measure, so they are kept light: the
-    forms are encoded before the clock starts, and each request is one `http.client` call (the
-    standard library's client). Through a shared httpx client an upload cost the clients 2.8 ms
-    of CPU, a fifth of the API's, and twenty threads waiting for one interpreter lock added
-    their wait to the latencies they measured."""
-    forms = [multipart(n, audio) for n, audio in enumerate(recordings)]
+    forms are encoded before (`forms`), and each request is one `http.client` call (the standard
+    library's client). Through a shared httpx client an upload cost the clients 2.8 ms of CPU,
+    a fifth of the API's, and twenty threads waiting for one interpreter lock added their wait
+    to the latencies they measured."""
     local = threading.local()
     opened: list[http.client.HTTPConnection] = []
 
@@ -271,10 +281,10 @@ def upload_all(top: Topology, recordings: list[bytes], clients: int) -> list[Upl
             port = top.api_ports[n % len(top.api_ports)]
             local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             opened.append(local.connection)
-        body, content_type = forms[n]
-        headers = {"Authorization": f"Bearer {top.token}", "Content-Type": content_type}
+        form = uploads[n]
+        headers = {"Authorization": f"Bearer {top.token}", "Content-Type": form.content_type}
         started = time.perf_counter()
-        local.connection.request("POST", "/calls", body=body, headers=headers)
+        local.connection.request("POST", "/calls", body=form.body, headers=headers)
         response = local.connection.getresponse()
         answer = response.read()
         took = time.perf_counter() - started
@@ -283,7 +293,7 @@ def upload_all(top: Topology, recordings: list[bytes], clients: int) -> list[Upl
 
     try:
         with ThreadPoolExecutor(clients) as executor:
-            return list(executor.map(one, range(len(recordings))))
+            return list(executor.map(one, range(len(uploads))))
     finally:
         for connection in opened:
             connection.close()
@@ -385,11 +395,11 @@ def throughput(args: argparse.Namespace, material: np.ndarray, workdir: Path) ->
     runs: dict[str, Any] = {}
     for workers in (1, 2):
         with database() as url, topology(workdir / f"throughput-{workers}", workers, url) as top:
-            warm = [u.call_id for u in upload_all(top, warmups[:workers], workers) if u.call_id]
+            warm = [u.call_id for u in upload_all(top, forms(warmups[:workers]), workers) if u.call_id]
             wait_finished(top, warm, 600)
             cpu_before = snapshot(top.roles())
             started = time.monotonic()
-            uploads = upload_all(top, recordings, 4)
+            uploads = upload_all(top, forms(recordings), 4)
             ids = [u.call_id for u in uploads if u.call_id]
             wait_finished(top, ids, 6 * 3600)
             wall = time.monotonic() - started
@@ -463,18 +473,21 @@ def sizing(asr_rate: float, analysis_rate: float) -> list[dict[str, Any]]:
 
 
 def burst(args: argparse.Namespace, material: np.ndarray, workdir: Path) -> dict[str, Any]:
-    recordings = [recording(material, 20_000 + n, args.burst_seconds) for n in range(args.burst)]
-    with database() as url, topology(workdir / "burst", 2, url) as top:
+    encoded = forms([recording(material, 20_000 + n, args.burst_seconds) for n in range(args.burst)])
+    with database() as url, topology(workdir / "burst", args.burst_asr_workers, url) as top:
         rss_before = top.rss_mb()
+        cpu_before = snapshot(top.roles())
         started = time.monotonic()
-        uploads = upload_all(top, recordings, args.clients)
+        uploads = upload_all(top, encoded, args.clients)
         upload_wall = time.monotonic() - started
+        cpu = used_between(cpu_before, snapshot(top.roles()))
         rss_after = top.rss_mb()
         ids = [u.call_id for u in uploads if u.call_id]
-        drained = wait_finished(top, ids, 12 * 3600)
-        counted = tally(top, ids)
+        drained = wait_finished(top, ids, 12 * 3600) if args.burst_asr_workers else None
+        counted = tally(top, ids) if args.burst_asr_workers else None
     latencies = [u.seconds * 1000 for u in uploads]
     return {
+        "asr_workers": args.burst_asr_workers,
         "uploads": len(uploads),
         "clients": args.clients,
         "recording_s": args.burst_seconds,
@@ -487,11 +500,13 @@ def burst(args: argparse.Namespace, material: np.ndarray, workdir: Path) -> dict
             "p95": round(percentile(latencies, 0.95), 1),
             "max": round(max(latencies), 1),
         },
+        "cpu_ms_per_upload": {role: round(used / len(uploads) * 1000, 2) for role, used in cpu.items()},
+        "cores_busy": round(sum(cpu.values()) / upload_wall, 2),
         "api_rss_mb_before": [round(r) for r in rss_before],
         "api_rss_mb_after": [round(r) for r in rss_after],
-        "drain_s": round(drained + upload_wall, 1),
-        "exactly_once": counted.exactly_once,
-        "max_attempts": counted.attempts_max,
+        "drain_s": None if drained is None else round(drained + upload_wall, 1),
+        "exactly_once": None if counted is None else counted.exactly_once,
+        "max_attempts": None if counted is None else counted.attempts_max,
     }
 
 
@@ -516,7 +531,7 @@ def faults(args: argparse.Namespace, material: np.ndarray, workdir: Path) -> dic
 
 
 def _six(top: Topology, recordings: Iterator[bytes]) -> list[str]:
-    uploads = upload_all(top, [next(recordings) for _ in range(6)], 3)
+    uploads = upload_all(top, forms([next(recordings) for _ in range(6)]), 3)
     assert all(u.status == 202 for u in uploads), [u.status for u in uploads]
     return [u.call_id for u in uploads if u.call_id]
 
@@ -702,6 +717,13 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=1000, help="uploads in the burst")
     parser.add_argument("--burst-seconds", type=float, default=5, help="length of each burst recording")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients in the burst")
+    parser.add_argument(
+        "--burst-asr-workers",
+        type=int,
+        default=2,
+        help="ASR workers transcribing on the same cores during the burst; 0: the uploads alone "
+        "(nothing is transcribed, so the drain is not waited for)",
+    )
     parser.add_argument("--outage-s", type=float, default=30, help="how long PostgreSQL is unreachable")
     parser.add_argument("--long-minutes", type=float, default=65, help="length of the long call")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
