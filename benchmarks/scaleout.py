@@ -275,6 +275,7 @@ def upload_all(top: Topology, uploads: list[Form], clients: int) -> list[Upload]
     to the latencies they measured."""
     local = threading.local()
     opened: list[http.client.HTTPConnection] = []
+    authorization = f"Bearer {top.token}"
 
     def one(n: int) -> Upload:
         if not hasattr(local, "connection"):
@@ -282,7 +283,7 @@ def upload_all(top: Topology, uploads: list[Form], clients: int) -> list[Upload]
             local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             opened.append(local.connection)
         form = uploads[n]
-        headers = {"Authorization": f"Bearer {top.token}", "Content-Type": form.content_type}
+        headers = {"Authorization": authorization, "Content-Type": form.content_type}
         started = time.perf_counter()
         local.connection.request("POST", "/calls", body=form.body, headers=headers)
         response = local.connection.getresponse()
@@ -392,14 +393,15 @@ def percentile(values: list[float], q: float) -> float:
 def throughput(args: argparse.Namespace, material: np.ndarray, workdir: Path) -> dict[str, Any]:
     recordings = [recording(material, n, args.seconds) for n in range(args.calls)]
     warmups = [recording(material, 10_000 + n, 5) for n in range(2)]
+    encoded, warm_forms = forms(recordings), forms(warmups)
     runs: dict[str, Any] = {}
     for workers in (1, 2):
         with database() as url, topology(workdir / f"throughput-{workers}", workers, url) as top:
-            warm = [u.call_id for u in upload_all(top, forms(warmups[:workers]), workers) if u.call_id]
+            warm = [u.call_id for u in upload_all(top, warm_forms[:workers], workers) if u.call_id]
             wait_finished(top, warm, 600)
             cpu_before = snapshot(top.roles())
             started = time.monotonic()
-            uploads = upload_all(top, forms(recordings), 4)
+            uploads = upload_all(top, encoded, 4)
             ids = [u.call_id for u in uploads if u.call_id]
             wait_finished(top, ids, 6 * 3600)
             wall = time.monotonic() - started
