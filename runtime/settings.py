@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         description="CPU niceness of worker processes: on a host shared with the API, uploads and "
         "pages are answered first and the workers take every cycle left (no effect on a host of their own)",
     )
+    worker_idle_class: bool = Field(
+        default=True,
+        description="Linux: worker processes run in the idle scheduling class (SCHED_IDLE), so a "
+        "request the API wakes up for takes a core from them at once; they still get every core "
+        "nothing else wants (off: worker_nice alone)",
+    )
     asr_decode_workers: int = Field(default=2, ge=1, description="decodes run side by side")
     asr_beam_size: int = Field(default=1, ge=1, le=10)
     asr_agent_beam_size: int | None = Field(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,10 +58,34 @@ def test_only_a_transcribing_worker_loads_whisper_and_every_worker_yields_the_cp
         transcriber = Transcriber()
 
     niced: list[int] = []
+    classes: list[int] = []
     monkeypatch.setattr(tasks, "services", Warm)
     monkeypatch.setattr(tasks.os, "nice", niced.append)  # not this test process's own priority
+    monkeypatch.setattr(tasks.os, "sched_setscheduler", lambda _pid, policy, _param: classes.append(policy))
     monkeypatch.setattr(tasks.app.amqp.queues, "_consume_from", None)  # restored afterwards
     tasks.app.amqp.queues.select(queues)  # what `celery worker -Q ...` does before forking
     tasks._warm_up()
     assert loaded == (["en"] if loads_whisper else [])
     assert niced == [10]  # a worker yields the CPU to the API on a shared host
+    assert classes == [os.SCHED_IDLE]
+
+
+YIELDED = """
+import os
+from runtime.settings import Settings
+from workers.tasks import _yield_the_cpu
+_yield_the_cpu(Settings(worker_nice=5, worker_idle_class={idle}))
+print(os.sched_getscheduler(0), os.nice(0))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="the idle scheduling class is Linux's")
+@pytest.mark.parametrize("idle", [True, False])
+def test_a_worker_process_really_runs_niced_and_in_the_idle_class_unless_told_not_to(idle: bool) -> None:
+    """In a process of its own: a process cannot take its priority back once it gave it away."""
+    before = os.nice(0)
+    shown = subprocess.run(
+        [sys.executable, "-c", YIELDED.format(idle=idle)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert int(shown[0]) == (os.SCHED_IDLE if idle else os.SCHED_OTHER)
+    assert int(shown[1]) == min(before + 5, 19)
