@@ -108,9 +108,9 @@ def find_topics(
     return sorted(topics, key=lambda t: (-len(t.members), t.name))
 
 
-def nearest(vectors: Matrix, centroids: Sequence[Matrix] | Matrix, min_similarity: float) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.float32]
-]:
+def nearest(
+    vectors: Matrix, centroids: Sequence[Matrix] | Matrix, min_similarity: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """Each vector's nearest centre by cosine and the cosine; -1 where none reaches `min_similarity`."""
     if len(centroids) == 0 or len(vectors) == 0:
         return np.full(len(vectors), -1, dtype=np.int64), np.zeros(len(vectors), dtype=np.float32)

@@ -126,9 +126,7 @@ class TopicRepository:
 
     def scored_count(self, since: datetime, until: datetime, queue: str | None = None) -> int:
         """Scored calls that took place in [since, until) (in `queue` when given)."""
-        query = select(func.count()).where(
-            Call.status == CallStatus.SCORED, _when >= since, _when < until
-        )
+        query = select(func.count()).where(Call.status == CallStatus.SCORED, _when >= since, _when < until)
         if queue is not None:
             query = query.where(Call.queue == queue)
         with self.sessions() as session:

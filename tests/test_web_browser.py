@@ -50,9 +50,7 @@ def chromium() -> str:
 
 
 @contextmanager
-def signed_in(
-    executable: str, base: str, user: str, height: int = 900
-) -> Iterator[tuple[Page, list[str]]]:
+def signed_in(executable: str, base: str, user: str, height: int = 900) -> Iterator[tuple[Page, list[str]]]:
     """A Chromium page signed in to the workspace as `user` (password PASSWORD), and the console
     errors it logs: a page that logs one broke its content policy or failed to load something."""
     from playwright.sync_api import sync_playwright

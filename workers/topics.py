@@ -200,13 +200,9 @@ def period_topics(services: Services, date_from: date, date_to: date, queue: str
     zone = services.settings.report_zone
     since, until = period_bounds(services, date_from, date_to)
     repo = topics(services)
-    mentions = [
-        TopicMention(m.topic_id, m.started_at, m.queue) for m in repo.mentions(since, until, queue)
-    ]
+    mentions = [TopicMention(m.topic_id, m.started_at, m.queue) for m in repo.mentions(since, until, queue)]
     scored = repo.scored_count(since, until, queue)
-    infos = [
-        TopicInfo(t.id, t.name, t.language, tuple(t.phrases), t.active) for t in repo.topics()
-    ]
+    infos = [TopicInfo(t.id, t.name, t.language, tuple(t.phrases), t.active) for t in repo.topics()]
     return TopicsPeriod(
         date_from=date_from,
         date_to=date_to,

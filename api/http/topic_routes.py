@@ -167,4 +167,3 @@ def topic_calls(
         has_more=len(found) > limit,
         calls=[TopicCallView.of(call, redacted) for call in found[:limit]],
     )
-

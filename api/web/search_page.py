@@ -129,9 +129,7 @@ def search_page(
         "next_link": None,
     }
     if q.strip():
-        wanted = SearchRequest(
-            q, filters, mode == "meaning", redacted, PAGE_SIZE, (page - 1) * PAGE_SIZE
-        )
+        wanted = SearchRequest(q, filters, mode == "meaning", redacted, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         try:
             results = run_search(services_of(request), wanted)
         except QuerySyntaxError as error:
