@@ -147,12 +147,11 @@ class Topology:
         self.api_ports.append(port)
         return port
 
-    def clients(self) -> list[httpx.Client]:
+    def client(self) -> httpx.Client:
+        """An httpx client of the first API process, for the drills' single requests (the
+        burst's clients are lighter: `upload_all`)."""
         headers = {"Authorization": f"Bearer {self.token}"}
-        return [
-            httpx.Client(base_url=f"http://127.0.0.1:{p}", headers=headers, timeout=60)
-            for p in self.api_ports
-        ]
+        return httpx.Client(base_url=f"http://127.0.0.1:{self.api_ports[0]}", headers=headers, timeout=60)
 
     def wait_workers_live(self, timeout_s: float = 300) -> None:
         services = self.services
@@ -592,7 +591,7 @@ def _outage(top: Topology, recordings: Iterator[bytes], proxy: TcpProxy, seconds
     _transcribing(top, ids)
     proxy.close()
     answers: list[tuple[int, str]] = []
-    with top.clients()[0] as client:
+    with top.client() as client:
         ended = time.monotonic() + seconds
         while time.monotonic() < ended:
             with suppress(httpx.HTTPError):
@@ -683,7 +682,7 @@ def _report(top: Topology, ids: list[str], took: float, **extra: Any) -> dict[st
 def long_call(args: argparse.Namespace, material: np.ndarray, workdir: Path) -> dict[str, Any]:
     content = long_recording(material, args.long_minutes)
     with database() as url, topology(workdir / "long", 1, url) as top:
-        with top.clients()[0] as client:
+        with top.client() as client:
             response = client.post("/calls", files={"file": ("long.wav", content, "audio/wav")}, timeout=600)
         call_id = response.json()["id"]
         took = wait_finished(top, [call_id], 6 * 3600)

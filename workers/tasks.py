@@ -82,9 +82,10 @@ def _yield_the_cpu(settings: Settings) -> None:
     at a page or a client uploading does not. Niceness alone only shrinks the workers' share: a
     burst of uploads beside two transcribing workers at nice 10 got 128 uploads a second, p95
     248 ms; in the idle class, where any other process that wakes takes the core at once, 137 a
-    second, p95 231 ms, and steadier (`benchmarks/scaleout.py`, README). With nothing else to run, the workers
-    get every core as before. Threads started later (CTranslate2's) inherit both. The worker's
-    main process, whose heartbeat renews the leases of the calls in hand, keeps its priority."""
+    second, p95 231 ms, and steadier (`benchmarks/scaleout.py`, README). With nothing else to
+    run, the workers get every core as before. Threads started later (CTranslate2's) inherit
+    both. The worker's main process, whose heartbeat renews the leases of the calls in hand,
+    keeps its priority."""
     os.nice(settings.worker_nice)
     if not settings.worker_idle_class:
         return
