@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from importlib.metadata import files
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,24 @@ def test_a_cuda_worker_without_a_gpu_stops_before_taking_calls(tmp_path: Path) -
     )
     assert worker.returncode != 0
     assert "this GPU worker cannot start: no CUDA device is visible" in worker.stderr
+
+
+def test_the_installed_ctranslate2_opens_only_the_libraries_the_check_requires() -> None:
+    """`ctranslate2>=4.6.3,<5` lets a new release in; one built against another CUDA (cuBLAS 13,
+    say) or needing cuDNN again would pass the start check and crash a GPU worker's first call.
+    The CTranslate2 library names each CUDA library it opens: the driver's (`libcuda`, the host's
+    own) aside, they must be what `REQUIRED` checks and the `gpu` extra brings."""
+    libraries = [f for f in files("ctranslate2") or [] if re.search(r"libctranslate2[^/]*\.so", str(f))]
+    assert libraries, "the CTranslate2 wheel has no libctranslate2"
+    named = {
+        match.decode()
+        for library in libraries
+        for match in re.findall(
+            rb"lib(?:cublas\w*|cudnn\w*|cudart|nvrtc|curand|cufft)\.so\.\d+", library.read_binary()
+        )
+    }
+    required = {library.soname for library in gpu.REQUIRED}
+    assert named <= required, (
+        f"CTranslate2 opens {sorted(named - required)}, which the start check does not load"
+    )
+    assert "libcublas.so.12" in named
