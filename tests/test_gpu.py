@@ -141,4 +141,4 @@ def test_the_installed_ctranslate2_opens_only_the_libraries_the_check_requires()
     assert named <= required, (
         f"CTranslate2 opens {sorted(named - required)}, which the start check does not load"
     )
-    assert "libcublas.so.12" in named
+    assert any(name.startswith("libcublas.so.") for name in named), "no cuBLAS found: the pattern is stale"
