@@ -23,14 +23,16 @@ from asr.model_files import resolve_model
 from asr.transcriber import AsrOptions
 
 _model: Any = None
+_language = "en"
 
 
-def _load(path: str) -> None:
-    global _model
+def _load(path: str, language: str) -> None:
+    global _model, _language
     from faster_whisper import WhisperModel
 
     options = AsrOptions()
     _model = WhisperModel(path, device="cpu", compute_type=options.compute_type, cpu_threads=1, num_workers=1)
+    _language = language
 
 
 def _transcribe(recording: bytes) -> int:
@@ -39,15 +41,15 @@ def _transcribe(recording: bytes) -> int:
     words = 0
     for channel in samples.T:
         segments, _ = _model.transcribe(
-            channel, vad_filter=True, language="en", **AsrOptions().transcribe_kwargs()
+            channel, vad_filter=True, language=_language, **AsrOptions().transcribe_kwargs()
         )
         words += sum(len(segment.words or []) for segment in segments)
     return words
 
 
-def _timed(recordings: list[bytes], processes: int, model_path: str) -> tuple[float, int]:
+def _timed(recordings: list[bytes], processes: int, model_path: str, language: str) -> tuple[float, int]:
     with ProcessPoolExecutor(
-        processes, get_context("spawn"), initializer=_load, initargs=(model_path,)
+        processes, get_context("spawn"), initializer=_load, initargs=(model_path, language)
     ) as pool:
         # one warm-up per process, long enough that each process takes one: loading is not timed
         list(pool.map(_transcribe, recordings[:processes]))
@@ -56,11 +58,14 @@ def _timed(recordings: list[bytes], processes: int, model_path: str) -> tuple[fl
         return time.monotonic() - started, words
 
 
-def bare_scaling(recordings: list[bytes]) -> dict[str, Any]:
-    """Wall seconds for the recordings in one and in two bare processes, and their ratio."""
-    path = str(resolve_model(AsrOptions().model_english, AsrOptions().cache_dir).path)
-    one, words = _timed(recordings, 1, path)
-    two, words_two = _timed(recordings, 2, path)
+def bare_scaling(recordings: list[bytes], language: str = "en") -> dict[str, Any]:
+    """Wall seconds for the recordings in one and in two bare processes, and their ratio; with the
+    model a worker takes for `language` (the English one, or the multilingual one)."""
+    options = AsrOptions()
+    name = options.model_english if language == "en" else options.model_multilingual
+    path = str(resolve_model(name, options.cache_dir).path)
+    one, words = _timed(recordings, 1, path, language)
+    two, words_two = _timed(recordings, 2, path, language)
     return {
         "recordings": len(recordings),
         "one_process_s": round(one, 1),

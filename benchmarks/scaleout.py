@@ -13,7 +13,9 @@ Parts (`--only`):
   throughput  the same N calls (slices of the samples, each made distinct) with one and with
               two ASR workers, each on a fresh database: calls/hour, audio hours/hour, scaling;
               then its peer, the same recordings through bare faster-whisper in one and in two
-              single-threaded processes (benchmarks/bare_scaling.py): the machine's own ceiling
+              single-threaded processes (benchmarks/bare_scaling.py): the machine's own ceiling.
+              With --language zh, Mandarin calls cut from the dev corpus, on the multilingual
+              model as Mandarin calls are: the Mandarin capacity
   burst       M short distinct uploads from C concurrent clients: every answer 202, latency
               p50/p95/max, the CPU each role spent per upload, the API processes' RSS before
               and after; then the queue drains and every call is scored exactly once (one
@@ -58,6 +60,7 @@ import soundfile as sf
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from asr.decode import decode
 from benchmarks.bare_scaling import bare_scaling
 from benchmarks.cpu_split import snapshot, used_between
 from benchmarks.topology import (
@@ -88,14 +91,31 @@ HOST = socket.gethostname()
 
 
 # -- recordings -------------------------------------------------------------------------------------
-def speech() -> np.ndarray:
-    """The stereo sample calls (agent left), 16 kHz, end to end: the material every recording is cut from."""
+def speech(language: str, corpus: Path) -> np.ndarray:
+    """The material every recording is cut from, 16 kHz stereo (agent left): the English sample
+    calls of `samples/`, or the Mandarin stereo calls of the dev corpus."""
+    if language == "zh":
+        return mandarin(corpus)
     parts = []
     for name in ("d13.flac", "d11.flac"):
         data, rate = sf.read(SAMPLES / name, dtype="float32", always_2d=True)
         if rate == RATE and data.shape[1] == 2:
             parts.append(data)
     return np.concatenate(parts)
+
+
+def mandarin(corpus: Path) -> np.ndarray:
+    """The dev corpus's Mandarin stereo calls, end to end, decoded to 16 kHz as a worker would."""
+    manifest = corpus / "manifest.jsonl"
+    if not manifest.exists():
+        raise SystemExit(
+            f"{manifest}: not found; --language zh cuts its calls from the dev corpus (--corpus)"
+        )
+    entries = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
+    calls = [e for e in entries if e["language"] == "zh" and e["channels"] == 2]
+    if not calls:
+        raise SystemExit(f"{manifest}: no Mandarin stereo call to cut recordings from")
+    return np.concatenate([decode(corpus / e["file"]).samples.T for e in calls])
 
 
 def recording(material: np.ndarray, n: int, seconds: float) -> bytes:
@@ -255,11 +275,11 @@ class Form:
     content_type: str
 
 
-def forms(recordings: list[bytes]) -> list[Form]:
+def forms(recordings: list[bytes], language: str = "en") -> list[Form]:
     encoded = []
     for n, audio in enumerate(recordings):
         files = {"file": (f"call{n}.wav", audio, "audio/wav")}
-        request = httpx.Request("POST", "http://api/calls", files=files, data={"language": "en"})
+        request = httpx.Request("POST", "http://api/calls", files=files, data={"language": language})
         encoded.append(Form(request.read(), request.headers["content-type"]))
     return encoded
 
@@ -393,7 +413,7 @@ def percentile(values: list[float], q: float) -> float:
 def throughput(args: argparse.Namespace, material: np.ndarray, workdir: Path) -> dict[str, Any]:
     recordings = [recording(material, n, args.seconds) for n in range(args.calls)]
     warmups = [recording(material, 10_000 + n, 5) for n in range(2)]
-    encoded, warm_forms = forms(recordings), forms(warmups)
+    encoded, warm_forms = forms(recordings, args.language), forms(warmups, args.language)
     runs: dict[str, Any] = {}
     for workers in (1, 2):
         with database() as url, topology(workdir / f"throughput-{workers}", workers, url) as top:
@@ -423,7 +443,7 @@ def throughput(args: argparse.Namespace, material: np.ndarray, workdir: Path) ->
         }
         print(f"  {workers} ASR worker(s): {runs[str(workers)]}", flush=True)
     runs["scaling"] = round(runs["2"]["calls_per_hour"] / runs["1"]["calls_per_hour"], 2)
-    runs["bare_faster_whisper"] = bare_scaling(recordings)
+    runs["bare_faster_whisper"] = bare_scaling(recordings, args.language)
     print(f"  bare faster-whisper, 1 and 2 processes: {runs['bare_faster_whisper']}", flush=True)
     runs["scaling_of_ceiling"] = round(runs["scaling"] / runs["bare_faster_whisper"]["scaling"], 2)
     runs["sizing"] = sizing(
@@ -733,14 +753,29 @@ def main() -> None:
         help="stop once the uploads are answered, the workers still transcribing: the upload side "
         "of two settings compared in a minute each instead of a drain of twenty",
     )
+    parser.add_argument(
+        "--language",
+        choices=("en", "zh"),
+        default="en",
+        help="throughput only: zh transcribes Mandarin calls cut from the dev corpus (with the "
+        "multilingual model, as Mandarin calls are) for the Mandarin capacity figure",
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=ROOT.parent / "shared" / "eval" / "dev",
+        help="the dev corpus --language zh reads its Mandarin calls from",
+    )
     parser.add_argument("--outage-s", type=float, default=30, help="how long PostgreSQL is unreachable")
     parser.add_argument("--long-minutes", type=float, default=65, help="length of the long call")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs) afterwards")
     args = parser.parse_args()
+    if args.language != "en" and args.only != "throughput":
+        parser.error("--language zh measures the throughput part alone: add --only throughput")
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is not installed (apt-get install redis-server)")
-    material = speech()
+    material = speech(args.language, args.corpus)
     workdir = Path(tempfile.mkdtemp(prefix="callqa-scaleout-"))
     report: dict[str, Any] = {"cpus": os.cpu_count(), "load_before": os.getloadavg(), "host": HOST}
     print(f"work folder {workdir}; {os.cpu_count()} CPUs, load {os.getloadavg()}", flush=True)
