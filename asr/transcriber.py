@@ -59,6 +59,11 @@ class AsrOptions:
             f"d{int(self.diarize)}:v{int(self.prompt_vocabulary)}"
         )
 
+    def model_name(self, language: str | None) -> str:
+        """English calls get the English-only model; every other language (or none known yet) the
+        multilingual one."""
+        return self.model_english if language == "en" else self.model_multilingual
+
     def beam_for(self, speaker: Speaker) -> int:
         """Separated channels only: on a mono mix nobody's words are known to be the agent's."""
         return self.agent_beam_size if speaker == "agent" and self.agent_beam_size else self.beam_size
@@ -95,7 +100,7 @@ class Transcriber:
         self._models: dict[str, tuple[ResolvedModel, Any]] = {}
 
     def model_for(self, language: str | None) -> tuple[ResolvedModel, Any]:
-        name = self.options.model_english if language == "en" else self.options.model_multilingual
+        name = self.options.model_name(language)
         if name not in self._models:
             from asr.whisper_model import CheckedWhisperModel
 

@@ -62,8 +62,7 @@ def bare_scaling(recordings: list[bytes], language: str = "en") -> dict[str, Any
     """Wall seconds for the recordings in one and in two bare processes, and their ratio; with the
     model a worker takes for `language` (the English one, or the multilingual one)."""
     options = AsrOptions()
-    name = options.model_english if language == "en" else options.model_multilingual
-    path = str(resolve_model(name, options.cache_dir).path)
+    path = str(resolve_model(options.model_name(language), options.cache_dir).path)
     one, words = _timed(recordings, 1, path, language)
     two, words_two = _timed(recordings, 2, path, language)
     return {

@@ -42,8 +42,7 @@ def bare(calls: list[CorpusCall], settings: Settings, warmup: list[tuple[Path, s
 
     models = {}
     for language in {c.language for c in calls}:
-        name = options.model_english if language == "en" else options.model_multilingual
-        path = resolve_model(name, options.cache_dir).path
+        path = resolve_model(options.model_name(language), options.cache_dir).path
         models[language] = WhisperModel(
             str(path),
             device=options.device,

@@ -92,20 +92,15 @@ HOST = socket.gethostname()
 
 # -- recordings -------------------------------------------------------------------------------------
 def speech(language: str, corpus: Path) -> np.ndarray:
-    """The material every recording is cut from, 16 kHz stereo (agent left): the English sample
-    calls of `samples/`, or the Mandarin stereo calls of the dev corpus."""
-    if language == "zh":
-        return mandarin(corpus)
-    parts = []
-    for name in ("d13.flac", "d11.flac"):
-        data, rate = sf.read(SAMPLES / name, dtype="float32", always_2d=True)
-        if rate == RATE and data.shape[1] == 2:
-            parts.append(data)
-    return np.concatenate(parts)
+    """The material every recording is cut from, end to end, decoded to 16 kHz stereo (agent
+    left) as a worker would: the English sample calls of `samples/`, or the Mandarin stereo calls
+    of the dev corpus."""
+    calls = [SAMPLES / "d13.flac", SAMPLES / "d11.flac"] if language == "en" else mandarin(corpus)
+    return np.concatenate([decode(path).samples.T for path in calls])
 
 
-def mandarin(corpus: Path) -> np.ndarray:
-    """The dev corpus's Mandarin stereo calls, end to end, decoded to 16 kHz as a worker would."""
+def mandarin(corpus: Path) -> list[Path]:
+    """The dev corpus's Mandarin stereo calls."""
     manifest = corpus / "manifest.jsonl"
     if not manifest.exists():
         raise SystemExit(
@@ -115,7 +110,7 @@ def mandarin(corpus: Path) -> np.ndarray:
     calls = [e for e in entries if e["language"] == "zh" and e["channels"] == 2]
     if not calls:
         raise SystemExit(f"{manifest}: no Mandarin stereo call to cut recordings from")
-    return np.concatenate([decode(corpus / e["file"]).samples.T for e in calls])
+    return [corpus / e["file"] for e in calls]
 
 
 def recording(material: np.ndarray, n: int, seconds: float) -> bytes:
