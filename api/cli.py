@@ -19,21 +19,21 @@ from api.cli_search import search_app
 from api.http.schemas import CallSummary
 from api.metadata_csv import MetadataFileError, MetadataTable, read_metadata_csv
 from api.render import agreement_table, call_page, message, results_table, safe, terminal_json
+from runtime.logs import configure_logging
 from runtime.services import Services
 from runtime.settings import get_settings
 from scoring.scorecard import ScorecardError, load_scorecard
+from services.intake import retry as retry_call
+from services.intake import submit_file
+from services.pipeline import LanguageMismatch, card_for_rescore
+from services.pipeline import analyse_stage as rescore_call
+from services.reviewing import machine_agreement
 from store.calls import CallFilter
 from store.tables import Call, CallStatus
 from store.tokens import ROLES
 from store.users import UserError
 from workers.dispatch import Dispatcher
 from workers.embedded import Embedded, WorkersDied
-from workers.intake import retry as retry_call
-from workers.intake import submit_file
-from workers.logs import configure_logging
-from workers.pipeline import LanguageMismatch, card_for_rescore
-from workers.pipeline import analyse_stage as rescore_call
-from workers.reviewing import machine_agreement
 
 app = typer.Typer(
     help="callqa: automated QA for call-centre recordings.",

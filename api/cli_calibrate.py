@@ -15,9 +15,7 @@ from review.agreement import Agreement
 from review.calibration import Compared
 from runtime.services import Services
 from runtime.settings import get_settings
-from store.calibrations import NothingToRollBack
-from store.tables import CalibrationRow
-from workers.calibrating import (
+from services.calibration import (
     SENTIMENT_HEAD,
     HeadOutcome,
     Outcome,
@@ -27,6 +25,8 @@ from workers.calibrating import (
     rollback,
     run_calibration,
 )
+from store.calibrations import NothingToRollBack
+from store.tables import CalibrationRow
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)

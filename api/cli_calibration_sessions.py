@@ -1,7 +1,7 @@
 """`callqa calibration-session report ID`: a calibration session's report on the terminal.
 
 The terminal is an administrator's: it reads every submitted answer, as a supervisor does on
-the report page (workers/calibration_sessions.py applies the same rules).
+the report page (services/calibration_sessions.py applies the same rules).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from api.render import message, safe, terminal_json
 from review.calibration_sessions import CalibrationReport, RaterAgreement, SessionRefused
 from runtime.services import Services
 from runtime.settings import get_settings
-from workers import calibration_sessions as sessions
-from workers.calibration_sessions import Viewer
+from services import calibration_sessions as sessions
+from services.calibration_sessions import Viewer
 
 calibration_session_app = typer.Typer(help="Inspector calibration sessions (录音校准).", no_args_is_help=True)
 console = Console(width=None if sys.stdout.isatty() else 160)

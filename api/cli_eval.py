@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 
 from api.render import message, safe
+from runtime.logs import configure_logging
 from runtime.settings import get_settings
-from workers.logs import configure_logging
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)

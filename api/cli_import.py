@@ -11,11 +11,11 @@ from rich.console import Console
 
 from api.conversation_files import collect, read_conversations
 from api.render import message, results_table
+from runtime.logs import configure_logging
 from runtime.settings import get_settings
+from services.conversations import NoLanguage, import_conversation
 from store.tables import Call, CallStatus
-from workers.conversations import NoLanguage, import_conversation
 from workers.embedded import Embedded, WorkersDied
-from workers.logs import configure_logging
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True, soft_wrap=True)

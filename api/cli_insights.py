@@ -17,8 +17,8 @@ from insights.report import GroupFigures, Report
 from insights.report_csv import report_csv
 from runtime.services import Services
 from runtime.settings import get_settings
+from services.insights import alerts, check_alerts, period_report
 from store.tables import AlertRow
-from workers.insights import alerts, check_alerts, period_report
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)

@@ -15,10 +15,10 @@ from rich.table import Table
 from api.render import message, safe
 from runtime.services import Services
 from runtime.settings import get_settings
+from services import library
+from services.clips import ClipRefused, NothingToExport, clip_of
+from services.library import MomentRefused, NoSuchBookmark
 from store.library import BookmarkFilter
-from workers import library
-from workers.clips import ClipRefused, NothingToExport, clip_of
-from workers.library import MomentRefused, NoSuchBookmark
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)

@@ -11,9 +11,9 @@ from rich.console import Console
 from api.render import message, safe
 from runtime.services import Services
 from runtime.settings import get_settings
+from services.backup import BackupError, backup, restore
+from services.lifecycle import NothingToErase, apply_retention, calls_to_erase, e164, erase
 from store.lifecycle import Selector
-from workers.backup import BackupError, backup, restore
-from workers.lifecycle import NothingToErase, apply_retention, calls_to_erase, e164, erase
 
 errors = Console(stderr=True, soft_wrap=True)
 

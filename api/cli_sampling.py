@@ -18,7 +18,7 @@ from api.roster_csv import read_roster_csv
 from review.pass_rates import PassRate
 from runtime.services import Services
 from runtime.settings import get_settings
-from workers.sampling import GroupBy, QueueDay, pass_rate_report, select_day, yesterday
+from services.sampling import GroupBy, QueueDay, pass_rate_report, select_day, yesterday
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)

@@ -23,12 +23,12 @@ from api.render import message, safe, terminal_json
 from runtime.services import Services
 from runtime.settings import get_settings
 from scoring.results import Verdict
+from services.search import SearchHit, SearchRequest, Speaker, run_search
+from services.search_index import reindex as reindex_calls
 from store.metadata import Language
 from store.search import SearchFilter
 from store.search_query import QuerySyntaxError
 from store.tables import CallStatus
-from workers.search import SearchHit, SearchRequest, Speaker, run_search
-from workers.search_index import reindex as reindex_calls
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from runtime.services import Services
 from runtime.settings import get_settings
-from workers.status import HistogramView, OperationalStatus, operational_status
+from services.status import HistogramView, OperationalStatus, operational_status
+from workers.dispatch import Dispatcher
 
 console = Console()
 
@@ -20,7 +21,12 @@ def status(
     json_out: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
 ) -> None:
     """Calls by status, queues, live workers, failures by kind, stage timings (the whole deployment)."""
-    figures = operational_status(Services(get_settings()))
+    settings = get_settings()
+    dispatcher = Dispatcher(settings)
+    try:
+        figures = operational_status(Services(settings), dispatcher)
+    finally:
+        dispatcher.close()
     if json_out:
         print(figures.model_dump_json(indent=2))
         return

@@ -15,7 +15,7 @@ from api.http.topic_routes import topics_view
 from api.render import message, safe, terminal_json
 from runtime.services import Services
 from runtime.settings import get_settings
-from workers.topics import TopicsPeriod, period_topics, refresh_topics
+from services.topics import TopicsPeriod, period_topics, refresh_topics
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)

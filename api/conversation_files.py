@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workers.conversations import ConversationIn, TurnIn
+from services.conversations import ConversationIn, TurnIn
 
 CONVERSATION_COLUMNS = (
     "external_id",

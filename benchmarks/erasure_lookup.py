@@ -26,11 +26,11 @@ from benchmarks.search import conversation
 from runtime.services import Services
 from runtime.settings import Settings
 from scoring.pii import numbers_said, redact_transcript
+from services.lifecycle import calls_to_erase
+from services.search_index import searchable_turns
 from store.lifecycle import Selector
 from store.search import CallFacts, IndexedCall
 from store.tables import Call, CallStatus, SearchNumber, TranscriptRow
-from workers.lifecycle import calls_to_erase
-from workers.search_index import searchable_turns
 
 WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 

@@ -29,10 +29,10 @@ from asr.decode import decode
 from asr.transcriber import Transcriber
 from eval.corpus import CorpusCall, load_corpus
 from runtime.settings import Settings
+from services.intake import submit_file
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from workers.embedded import Embedded
-from workers.intake import submit_file
 
 
 def bare(calls: list[CorpusCall], settings: Settings, warmup: list[tuple[Path, str]]) -> float:

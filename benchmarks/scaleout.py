@@ -75,13 +75,13 @@ from benchmarks.topology import (
 )
 from runtime.services import Services
 from runtime.settings import Settings
+from services.dispatch import ANALYSIS_QUEUE, ASR_QUEUE
 from store.db import session_factory
-from store.heartbeats import HeartbeatRepository
+from store.heartbeats import HEARTBEAT, HeartbeatRepository
 from store.metadata import CallMetadata
 from store.tables import AnalysisRow, Call, CallStatus, StageLease, TranscriptRow
-from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE, create_celery
+from workers.celery_app import create_celery
 from workers.dispatch import Dispatcher
-from workers.heartbeat import HEARTBEAT
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -38,10 +38,10 @@ from models.embeddings import english_encoder, shared_encoder
 from runtime.services import Services
 from runtime.settings import Settings
 from scoring.pii import Redaction, numbers_said, redact_transcript
+from services.search import SearchRequest, run_search
+from services.search_index import searchable_turns
 from store.search import CallFacts, IndexedCall, SearchFilter
 from store.tables import Call, CallStatus, SearchCall
-from workers.search import SearchRequest, run_search
-from workers.search_index import searchable_turns
 
 PRODUCTS = ["broadband", "mobile plan", "energy tariff", "insurance policy", "tv package", "router"]
 EN_AGENT = [

@@ -28,10 +28,10 @@ from eval.simulate import SimulationParams, simulate_review
 from runtime.settings import Settings
 from scoring.evaluate import analyse
 from scoring.results import Analysis
+from services.intake import submit_file
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from workers.embedded import Embedded
-from workers.intake import submit_file
 
 TRANSCRIPTS = "transcripts"
 """The predictions folder's subfolder where audio mode keeps each call's transcript."""

@@ -7,7 +7,7 @@ Five rules, each over the scored calls of a recent window, each alert naming the
 - an agent whose mean score fell fast against their own baseline;
 - a recovery-queue customer not called back within the target;
 - a complaint topic rising in a queue against its own recent baseline (evaluated where calls are
-  assigned to topics, workers/topics.py).
+  assigned to topics, services/topics.py).
 Thresholds are per queue (`AlertThresholds`). Each alert has a `subject` (what it is about) and
 `repeat_after`; the store raises an alert only if none on the same subject was raised within that
 time, so a rule evaluated every few minutes reports a lasting problem once, not every time.
@@ -228,7 +228,7 @@ def complaint_topics_rising(
     limits: AlertThresholds,
 ) -> list[Alert]:
     """A complaint topic's share of a queue's calls in the recent window well above its share in
-    the baseline before it (`topics_of`: each call's topics; workers/topics.py evaluates it after
+    the baseline before it (`topics_of`: each call's topics; services/topics.py evaluates it after
     assigning calls to topics, which the other rules' facts do not carry)."""
     window = timedelta(days=limits.topic_window_days)
     since = now - window - timedelta(days=limits.topic_baseline_days)

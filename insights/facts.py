@@ -1,6 +1,6 @@
 """One scored call as reports and alert rules see it: the few figures they aggregate.
 
-Built once per call from its metadata, its current analysis and its routing (workers/insights.py
+Built once per call from its metadata, its current analysis and its routing (services/insights.py
 reads them), so every rule works on the same typed record instead of re-reading analysis JSON.
 """
 

@@ -7,12 +7,36 @@ so workers and API servers on hosts whose clocks disagree still agree on who is 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.tables import WorkerHeartbeat
+
+
+@dataclass(frozen=True)
+class HeartbeatTiming:
+    """How often a worker beats, and how many beats it may miss before it counts as dead.
+
+    5 s costs one small write per worker every 5 s, and a silent worker is noticed within 15 s:
+    well within a load balancer's patience and far shorter than a call takes. Three missed beats,
+    not one, because a busy database or a host under load may delay a beat without anything
+    being wrong.
+    """
+
+    interval_s: float = 5.0
+    missed_beats: int = 3
+    prune_after: timedelta = timedelta(days=1)
+    """Rows older than this (workers killed long ago) are deleted when a worker starts."""
+
+    @property
+    def stale_after(self) -> timedelta:
+        return timedelta(seconds=self.interval_s * self.missed_beats)
+
+
+HEARTBEAT = HeartbeatTiming()
 
 
 def database_now(session: Session) -> datetime:

@@ -364,7 +364,7 @@ class LeaseStage(StrEnum):
 
 
 class StageLease(Base):
-    """Who works on one stage of one call, until when (`store/leases.py`, `workers/leases.py`).
+    """Who works on one stage of one call, until when (`store/leases.py`, `services/stage_lease.py`).
 
     In the scaled-out deployment the broker may lose a message (Redis restarted without
     persistence) or hold one for hours (a worker killed mid-call: Redis hands it out again only

@@ -26,11 +26,11 @@ from schemathesis.engine import Status, events, from_schema
 from schemathesis.schemas import BaseSchema
 
 from api.http.app import create_app
+from runtime.logs import configure_logging
 from runtime.settings import Settings
 from store.db import session_factory
 from store.heartbeats import HeartbeatRepository
 from tests.test_api import scored_call_with_pii, token, upload, wav_bytes
-from workers.logs import configure_logging
 
 # -- logs ---------------------------------------------------------------------------------------
 
@@ -70,7 +70,7 @@ def test_an_internal_error_logs_its_stack_but_never_the_token(
 
 
 def test_redaction_covers_headers_tokens_and_url_passwords() -> None:
-    from workers.logs import redact
+    from runtime.logs import redact
 
     line = "Authorization: Basic dXNlcjpjcWFfc2VjcmV0 cqa_AbC-12_x amqp://guest:hunter2@rabbit//"
     masked = redact(line)

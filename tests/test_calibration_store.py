@@ -15,19 +15,19 @@ from api.http.routes import detail_of
 from runtime.services import Services
 from runtime.settings import Settings
 from scoring.results import ItemStatus
-from store.calibrations import NewCalibration, NothingToRollBack
-from store.metadata import CallMetadata
-from store.tables import CalibrationState
-from tests.test_calibration import ACCOUNT, BIRTHDAY, CARD_YAML, call
-from workers.calibrating import (
+from services.calibration import (
     calibrated_card,
     nightly_calibration_if_due,
     repository,
     rollback,
     run_calibration,
 )
-from workers.pipeline import analyse_stage
-from workers.reviewing import decide
+from services.pipeline import analyse_stage
+from services.reviewing import decide
+from store.calibrations import NewCalibration, NothingToRollBack
+from store.metadata import CallMetadata
+from store.tables import CalibrationState
+from tests.test_calibration import ACCOUNT, BIRTHDAY, CARD_YAML, call
 
 
 def with_test_card(settings: Settings, tmp_path: Path) -> Settings:

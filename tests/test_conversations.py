@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from api.conversation_files import read_conversations
 from runtime.services import Services
+from services.pipeline import analyse_stage, transcribe_stage
 from store.metadata import CallSource, Channel
 from store.tables import CallStatus
 from tests.test_api import token
-from workers.pipeline import analyse_stage, transcribe_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -29,12 +29,12 @@ from runtime.settings import Settings
 from scoring.catalog import ScorecardCatalog
 from scoring.evaluate import analyse
 from scoring.routing import route
+from services.insights import check_alerts, daily_report_if_due
+from services.insights import reports as reports_of
 from store.metadata import CallMetadata
 from tests.helpers import segment, transcript
 from tests.schema import differences
 from tests.test_api import token
-from workers.insights import check_alerts, daily_report_if_due
-from workers.insights import reports as reports_of
 
 DAY = date(2026, 11, 19)
 NOON = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)

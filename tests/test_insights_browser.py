@@ -20,6 +20,7 @@ from runtime.services import Services
 from scoring.catalog import ScorecardCatalog
 from scoring.evaluate import analyse
 from scoring.routing import route
+from services.insights import check_alerts, daily_report_if_due
 from store.db import session_factory
 from store.metadata import CallMetadata
 from store.tables import AnalysisRow
@@ -28,7 +29,6 @@ from tests.test_api_contract import live_server  # noqa: F401  (the real server,
 from tests.test_insights_api import polite, upset
 from tests.test_web import PASSWORD
 from tests.test_web_browser import SCREENSHOTS, chromium, signed_in, site  # noqa: F401  (fixtures)
-from workers.insights import check_alerts, daily_report_if_due
 
 LAST_DAY = datetime(2026, 11, 15, 10, 0, tzinfo=UTC)
 AGENTS = (("D201", "billing"), ("D202", "billing"), ("D203", "moves"), ("D204", "moves"))

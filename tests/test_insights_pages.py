@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from services.insights import check_alerts, daily_report_if_due
 from tests.test_insights_api import DAY, NOON, polite, services_of, stored_call, upset
 from tests.test_web import add_user, csrf_of, sign_in
-from workers.insights import check_alerts, daily_report_if_due
 
 
 def test_report_page_with_charts_csv_and_roles(client: TestClient) -> None:

@@ -15,14 +15,14 @@ from sqlalchemy import update
 
 from runtime.services import Services
 from runtime.settings import Settings
+from services.dispatch import ASR_QUEUE
+from services.pipeline import analysis_due
+from services.stage_lease import stage_lease
 from store.db import session_factory
 from store.heartbeats import HeartbeatRepository
 from store.metadata import CallMetadata
 from store.tables import Call, CallStatus, LeaseStage, utcnow
-from workers.celery import ASR_QUEUE
 from workers.dispatch import Dispatcher
-from workers.leases import stage_lease
-from workers.pipeline import analysis_due
 from workers.reconcile import ReconcilePolicy, reconcile
 
 TTL = timedelta(minutes=1)

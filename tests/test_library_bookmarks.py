@@ -28,17 +28,17 @@ from scoring.evaluate import analyse
 from scoring.pii import redact_transcript
 from scoring.pii_audio import spoken_pii
 from scoring.routing import route
+from services import library
+from services.clips import ClipLimits, ClipRefused, clip_of
+from services.conversations import ConversationIn, transcript_of
+from services.library import BookmarkRequest
+from services.lifecycle import erase, repository
 from store.lifecycle import Selector
 from store.metadata import CallMetadata, Channel
 from store.tokens import Role
 from tests.helpers import segment, transcript
 from tests.schema import differences
 from tests.test_api import token
-from workers import library
-from workers.clips import ClipLimits, ClipRefused, clip_of
-from workers.conversations import ConversationIn, transcript_of
-from workers.library import BookmarkRequest
-from workers.lifecycle import erase, repository
 
 CARD = "4111 1111 1111 1111"
 RATE = 8000

@@ -16,14 +16,14 @@ from runtime.settings import QueueSettings, RetentionPolicy, Settings
 from scoring.catalog import ScorecardCatalog
 from scoring.evaluate import analyse
 from scoring.routing import route
+from services.backup import BackupError, backup, restore
+from services.lifecycle import NothingToErase, apply_retention, calls_to_erase, erase, repository
+from services.search_index import index_stage, reindex
 from store.lifecycle import Selector, digest
 from store.metadata import CallMetadata
 from tests.conftest import tone
 from tests.helpers import segment, transcript
 from tests.schema import differences, downgrade, upgrade
-from workers.backup import BackupError, backup, restore
-from workers.lifecycle import NothingToErase, apply_retention, calls_to_erase, erase, repository
-from workers.search_index import index_stage, reindex
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

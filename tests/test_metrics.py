@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from runtime.services import Services
+from services.status import FailureKind, failure_kind
 from store.db import session_factory
 from store.stage_timings import StageTimings, Timed
 from tests.test_api import scored_call_with_pii, token
-from workers.status import FailureKind, failure_kind
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

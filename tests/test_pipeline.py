@@ -7,11 +7,11 @@ from pathlib import Path
 from runtime.services import Services
 from scoring.results import ItemStatus
 from scoring.routing import RoutingQueue
+from services.intake import retry, submit_file
+from services.pipeline import analyse_stage, transcribe_stage
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
-from workers.intake import retry, submit_file
-from workers.pipeline import analyse_stage, transcribe_stage
 
 
 class RecordingDispatcher(Dispatcher):

@@ -74,7 +74,7 @@ def test_who_may_review(client: TestClient) -> None:
 
 
 def test_a_rescore_starts_the_call_unreviewed(client: TestClient) -> None:
-    from workers.pipeline import analyse_stage
+    from services.pipeline import analyse_stage
 
     call_id = scored_call_with_pii(client, "A1")
     admin = token(client, "admin")

@@ -7,11 +7,11 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
+from services.sampling import select_day
 from store.roster import AgentProfile
 from tests.test_api import token
 from tests.test_sampling_store import DAY, reviewed, scored
 from tests.test_web import add_user, sign_in
-from workers.sampling import select_day
 
 ROSTER = "agent_id,name,team,start_date\nA1,Ann,red,2026-11-20\nA2,,blue,2025-01-06\n"
 

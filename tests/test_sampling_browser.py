@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import pytest
 
+from services.sampling import select_day
 from store.roster import AgentProfile
 from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
 from tests.test_sampling_store import DAY, reviewed, scored
 from tests.test_web import PASSWORD
 from tests.test_web_browser import SCREENSHOTS, chromium, signed_in, site  # noqa: F401  (fixtures)
-from workers.sampling import select_day
 
 AGENTS = (("S301", "billing"), ("S302", "billing"), ("S303", "moves"), ("S304", "moves"))
 

@@ -15,13 +15,13 @@ from runtime.services import Services
 from runtime.settings import Settings
 from scoring.results import Analysis
 from scoring.routing import route
+from services.sampling import new_hire_reasons, select_day
 from store.metadata import CallMetadata
 from store.roster import AgentProfile
 from tests.test_api import token
 from tests.test_routing import make_score
 from tests.test_sampling_store import DAY
 from tests.test_web import add_user, queue_ids, sign_in
-from workers.sampling import new_hire_reasons, select_day
 
 
 @pytest.fixture

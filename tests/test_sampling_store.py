@@ -1,4 +1,4 @@
-"""The sampling rules over stored calls (workers/sampling.py): the day's selections are stored with
+"""The sampling rules over stored calls (services/sampling.py): the day's selections are stored with
 their reasons and probabilities, enter the review queue, and give pass rates (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from runtime.services import Services
 from scoring.results import Analysis
 from scoring.routing import RoutingQueue, route
+from services.sampling import GroupBy, new_hire_reasons, pass_rate_report, sample_yesterday_if_due, select_day
 from store.metadata import CallMetadata
 from store.review_queue import QueueFilter
 from store.roster import AgentProfile
 from store.tables import Call
 from tests.test_routing import make_score
-from workers.sampling import GroupBy, new_hire_reasons, pass_rate_report, sample_yesterday_if_due, select_day
 
 DAY = date(2026, 11, 25)
 

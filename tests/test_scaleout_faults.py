@@ -28,16 +28,15 @@ from api.http.app import create_app
 from benchmarks.topology import RedisServer, TcpProxy, celery_worker, kill, stop, wait_for
 from runtime.services import Services
 from runtime.settings import Settings
+from services.dispatch import ANALYSIS_QUEUE, ASR_QUEUE
+from services.intake import submit_file
 from store.db import session_factory
-from store.heartbeats import HeartbeatRepository
+from store.heartbeats import HEARTBEAT, HeartbeatRepository
 from store.metadata import CallMetadata
 from store.tables import AnalysisRow, CallStatus, StageLease, TranscriptRow
 from tests.conftest import need_service
 from tests.test_api import token
-from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE
 from workers.dispatch import Dispatcher
-from workers.heartbeat import HEARTBEAT
-from workers.intake import submit_file
 
 FAST_RECOVERY = {"lease_ttl_s": 15, "reconcile_interval_s": 1, "reconcile_grace_s": 10}
 """The shortest lease the settings allow, a reconciler that looks every second, and a grace period

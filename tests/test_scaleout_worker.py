@@ -7,10 +7,10 @@ from pathlib import Path
 
 from runtime.services import Services
 from runtime.settings import Settings
+from services.intake import submit_file
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
-from workers.intake import submit_file
 from workers.launcher import WorkerProcesses
 
 

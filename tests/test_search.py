@@ -19,13 +19,13 @@ from api.cli import app
 from asr.transcript import Segment
 from runtime.services import Services
 from runtime.settings import Settings, get_settings
+from services.pipeline import analyse_stage
+from services.search_index import index_stage
 from store.metadata import CallMetadata
 from store.tables import SearchTurn
 from tests.helpers import segment, transcript
 from tests.test_api import token, wav_bytes
 from tests.test_web import add_user, sign_in
-from workers.pipeline import analyse_stage
-from workers.search_index import index_stage
 
 
 def scored_call(

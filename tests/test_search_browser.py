@@ -14,13 +14,13 @@ import re
 import pytest
 
 from runtime.services import Services
+from services.search_index import index_stage
 from tests.helpers import segment
 from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
 from tests.test_call_page_browser import D11, D13, WAIT_MS, sign_in, store_call, until
 from tests.test_search import scored_call
 from tests.test_web import PASSWORD
 from tests.test_web_browser import SCREENSHOTS, chromium, site  # noqa: F401  (`site`: a fixture)
-from workers.search_index import index_stage
 
 
 def seed(base: str, services: Services) -> dict[str, str]:

@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 
 import store.search
 from runtime.services import Services
+from services.pipeline import analyse_stage
+from services.search_index import index_stage
 from store.metadata import CallMetadata
 from store.search import SearchFilter
 from store.search_query import parse
@@ -20,8 +22,6 @@ from tests.helpers import segment, transcript
 from tests.schema import differences, downgrade, upgrade
 from tests.test_api import token, wav_bytes
 from tests.test_search import calls_of, hits, three_calls
-from workers.pipeline import analyse_stage
-from workers.search_index import index_stage
 
 DAY = datetime(2026, 11, 2, 9, tzinfo=UTC)
 

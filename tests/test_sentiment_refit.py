@@ -16,11 +16,11 @@ from review.sentiment_calibration import refit_sentiment
 from runtime.evidence import SentimentMark
 from runtime.services import Services
 from runtime.settings import Settings
+from services.calibration import SENTIMENT_HEAD, refit_sentiment_head, rollback, sentiment_model_in_use
 from store.evidence import EvidenceKind
 from store.metadata import CallMetadata
 from store.tables import CalibrationState
 from tests.helpers import segment, transcript
-from workers.calibrating import SENTIMENT_HEAD, refit_sentiment_head, rollback, sentiment_model_in_use
 
 SARCASM = [
     "Brilliant the third time this week the app has logged me out.",
@@ -85,7 +85,7 @@ def test_marked_turns_refit_the_head_scoring_uses_and_rollback_restores_the_ship
     stored = services.calls.ingest_chunks([uuid.uuid4().bytes * 64], "call.wav", CallMetadata()).call
     said = transcript([segment("customer", 1.0 + 4 * i, 4.0 + 4 * i, text) for i, text in enumerate(SARCASM)])
     services.results.save_transcript(stored.id, "test", said)
-    from workers.pipeline import analyse_stage
+    from services.pipeline import analyse_stage
 
     assert analyse_stage(services, stored.id, "generic-en")
     analysis = services.results.analysis(stored.id)

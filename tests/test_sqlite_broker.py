@@ -9,10 +9,10 @@ from sqlalchemy import create_engine, text
 
 from runtime.services import Services
 from runtime.settings import Settings
+from services.intake import requeue_unfinished
 from store.metadata import CallMetadata
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
-from workers.intake import requeue_unfinished
 from workers.sqlite_broker import drop_delivered
 
 

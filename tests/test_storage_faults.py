@@ -18,11 +18,11 @@ from api.http.app import create_app
 from benchmarks.topology import TcpProxy
 from runtime.services import Services
 from runtime.settings import Settings
+from services.pipeline import transcribe_stage
 from store.db import session_factory
 from store.metadata import CallMetadata
 from store.tables import Call, CallStatus
 from tests.test_api import token, upload, wav_bytes
-from workers.pipeline import transcribe_stage
 
 
 def stored_files(settings: Settings) -> list[Path]:

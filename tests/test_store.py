@@ -176,8 +176,8 @@ def test_a_new_upload_is_one_insert_holding_its_header(services: Services, tmp_p
     a file that cannot be decoded is written once too, as a failed call with its reason."""
     from sqlalchemy import event
 
+    from services.intake import submit_file
     from workers.dispatch import Dispatcher
-    from workers.intake import submit_file
 
     class Queued(Dispatcher):
         def __init__(self) -> None:

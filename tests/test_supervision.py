@@ -26,13 +26,12 @@ from sqlalchemy import select
 from api.http.app import create_app
 from runtime.services import Services
 from runtime.settings import Settings
+from services.intake import submit_file
 from store.db import session_factory
-from store.heartbeats import HeartbeatRepository
+from store.heartbeats import HEARTBEAT, HeartbeatRepository
 from store.metadata import CallMetadata
 from store.tables import AnalysisRow, WorkerHeartbeat
 from workers.embedded import Embedded, WorkersDied
-from workers.heartbeat import HEARTBEAT
-from workers.intake import submit_file
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -19,14 +19,14 @@ from asr.transcript import Segment
 from insights.alerts import AlertThresholds
 from runtime.services import Services
 from runtime.settings import Settings, get_settings
+from services.pipeline import analyse_stage
+from services.topics import assign_new_calls, check_topic_alerts, refresh_topics, topics
 from store.metadata import CallMetadata
 from tests.helpers import segment, transcript
 from tests.schema import differences
 from tests.test_api import token, wav_bytes
 from tests.test_insights_api import services_of
 from tests.test_topics import CHINESE, DELIVERY, PRICE
-from workers.pipeline import analyse_stage
-from workers.topics import assign_new_calls, check_topic_alerts, refresh_topics, topics
 
 NOW = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
 CARD = "4111 1111 1111 1111"

@@ -11,11 +11,11 @@ import re
 
 import pytest
 
+from services.topics import refresh_topics
 from tests.test_api_contract import live_server  # noqa: F401  (the real server, a fixture)
 from tests.test_topics_api import NOW, seed
 from tests.test_web import PASSWORD
 from tests.test_web_browser import SCREENSHOTS, chromium, signed_in, site  # noqa: F401  (fixtures)
-from workers.topics import refresh_topics
 
 
 def test_a_qa_lead_opens_a_topic_and_follows_a_call_to_the_complaint(request: pytest.FixtureRequest) -> None:

@@ -253,7 +253,7 @@ def test_secure_cookies_when_served_over_https(settings: Settings) -> None:
 
 
 def test_sign_ins_are_logged_without_passwords_or_tokens(client: TestClient) -> None:
-    from workers.logs import configure_logging
+    from runtime.logs import configure_logging
 
     add_user(client, "alice", "inspector")
     plaintext = token(client, "admin")["Authorization"].removeprefix("Bearer ")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from runtime.logs import configure_logging
 from runtime.services import Services
 from store.metadata import CallMetadata
 from workers import tasks
-from workers.logs import configure_logging
 
 
 def test_stage_lines_carry_the_call_id_and_the_stage(

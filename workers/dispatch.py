@@ -1,4 +1,5 @@
-"""Sending work to the queue from the API and the CLI, by task name.
+"""Sending work to the queue from the API and the CLI, by task name: `services.dispatch.Dispatch`
+as Celery does it.
 
 The sender builds its own Celery client from the settings it was given (not the module-level
 worker app), so one process can talk to whichever broker its settings name.
@@ -12,8 +13,9 @@ from functools import cached_property
 from celery import Celery
 
 from runtime.settings import Settings
-from workers.broker_health import queue_depth
-from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE, create_celery
+from services.dispatch import ANALYSIS_QUEUE, ASR_QUEUE, QUEUES
+from workers.broker_health import queue_depth, queue_depths
+from workers.celery_app import create_celery
 
 
 class Dispatcher:
@@ -56,6 +58,11 @@ class Dispatcher:
                     producer.maybe_declare(queue)
         self.app.backend  # noqa: B018 (what send_task loads on its first call: the result classes)
         self.app.AsyncResult  # noqa: B018
+
+    def queue_depths(self) -> dict[str, int] | None:
+        """Each queue's waiting messages, on a connection of its own with a short timeout, so a
+        metrics scrape never hangs on a broker that is down (None then)."""
+        return queue_depths(self.settings.resolved_broker_url, QUEUES)
 
     def waiting(self, queue: str) -> int:
         """Messages waiting in `queue` (not those a worker has taken); 0 for a queue never used."""

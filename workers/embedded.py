@@ -19,11 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from runtime.services import Services
 from runtime.settings import Settings
+from services.intake import requeue_unfinished
 from store.db import fill_pool, session_factory
 from store.heartbeats import HeartbeatRepository
 from store.tables import CallStatus
 from workers.dispatch import Dispatcher
-from workers.intake import requeue_unfinished
 from workers.launcher import WorkerProcesses
 from workers.schedule import EmbeddedScheduler
 from workers.sqlite_broker import SCHEME as SQLITE_BROKER

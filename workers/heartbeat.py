@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,33 +21,10 @@ from sqlalchemy import Engine
 
 from runtime.settings import Settings
 from store.db import make_engine, session_factory
-from store.heartbeats import HeartbeatRepository
+from store.heartbeats import HEARTBEAT, HeartbeatRepository
 from store.leases import LeaseRepository
 
 log = structlog.get_logger("callqa.heartbeat")
-
-
-@dataclass(frozen=True)
-class HeartbeatTiming:
-    """How often a worker beats, and how many beats it may miss before it counts as dead.
-
-    5 s costs one small write per worker every 5 s, and a silent worker is noticed within 15 s:
-    well within a load balancer's patience and far shorter than a call takes. Three missed beats,
-    not one, because a busy database or a host under load may delay a beat without anything
-    being wrong.
-    """
-
-    interval_s: float = 5.0
-    missed_beats: int = 3
-    prune_after: timedelta = timedelta(days=1)
-    """Rows older than this (workers killed long ago) are deleted when a worker starts."""
-
-    @property
-    def stale_after(self) -> timedelta:
-        return timedelta(seconds=self.interval_s * self.missed_beats)
-
-
-HEARTBEAT = HeartbeatTiming()
 
 
 class Heartbeat:

@@ -18,7 +18,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 
 from runtime.settings import Settings
-from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE
+from services.dispatch import ANALYSIS_QUEUE, ASR_QUEUE
 
 
 class WorkerProcesses:

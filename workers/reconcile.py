@@ -26,13 +26,12 @@ from datetime import timedelta
 import structlog
 
 from runtime.settings import Settings
+from services.dispatch import ANALYSIS_QUEUE, ASR_QUEUE
 from store.db import make_engine, session_factory
-from store.heartbeats import HeartbeatRepository
+from store.heartbeats import HEARTBEAT, HeartbeatRepository
 from store.leases import LeaseRepository, Overdue
 from store.tables import LeaseStage
-from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE
 from workers.dispatch import Dispatcher
-from workers.heartbeat import HEARTBEAT
 
 log = structlog.get_logger("callqa.reconcile")
 

@@ -19,11 +19,11 @@ import structlog
 
 from runtime.services import Services
 from runtime.settings import Settings
-from workers.calibrating import nightly_calibration_if_due
-from workers.insights import check_alerts, daily_report_if_due
-from workers.lifecycle import apply_retention
-from workers.sampling import sample_yesterday_if_due
-from workers.topics import topics_if_due
+from services.calibration import nightly_calibration_if_due
+from services.insights import check_alerts, daily_report_if_due
+from services.lifecycle import apply_retention
+from services.sampling import sample_yesterday_if_due
+from services.topics import topics_if_due
 
 log = structlog.get_logger("callqa.schedule")
 

@@ -21,20 +21,21 @@ from celery.signals import (
 from structlog.contextvars import bind_contextvars, unbind_contextvars
 
 from asr import gpu
+from runtime.logs import configure_logging
 from runtime.services import Services
 from runtime.settings import Settings, get_settings
+from services.dispatch import ANALYSIS_QUEUE, ASR_QUEUE
+from services.pipeline import analyse_stage, analysis_due, transcribe_stage
+from services.stage_lease import stage_lease
 from store.db import DATABASE_DOWN
 from store.tables import LeaseStage
-from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE, app
+from workers.celery import app
 from workers.heartbeat import (
     nudge_worker_heartbeat,
     queue_names,
     start_worker_heartbeat,
     stop_worker_heartbeat,
 )
-from workers.leases import stage_lease
-from workers.logs import configure_logging
-from workers.pipeline import analyse_stage, analysis_due, transcribe_stage
 from workers.reconcile import start_reconciler, stop_reconciler
 
 _services: Services | None = None

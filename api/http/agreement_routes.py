@@ -16,8 +16,8 @@ from api.http.auth import Principal, require, services_of
 from api.http.errors import error_responses
 from api.http.routes import IsoDay, day_start, known_query_only
 from review.agreement import Agreement
+from services.reviewing import machine_agreement
 from store.tokens import Role
-from workers.reviewing import machine_agreement
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 

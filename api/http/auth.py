@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from runtime.services import Services
+from services.dispatch import Dispatch
 from store.tokens import Role
 
 _bearer = HTTPBearer(auto_error=False, description="`callqa token create --role ...`")
@@ -64,6 +65,12 @@ class BrowserSession:
 def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+def dispatch_of(request: Request) -> Dispatch:
+    """The process's sender of work to the queue (one per API process, opened at start)."""
+    dispatch: Dispatch = request.app.state.dispatcher
+    return dispatch
 
 
 def token_checker(services: Services) -> Callable[[str], Principal | None]:

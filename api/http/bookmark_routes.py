@@ -3,7 +3,7 @@ clips (a moment of a call as a ZIP to take away).
 
 The library's readers (trainers, supervisors, admins) save, list and export; a bookmark is
 changed or removed by its saver, a supervisor or an admin. A clip is redacted for every role,
-since it leaves the system (workers/clips.py).
+since it leaves the system (services/clips.py).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from api.http.auth import Principal, require, services_of
 from api.http.errors import ErrorBody, error_responses
 from api.http.library_routes import LIBRARY_READERS
 from api.http.routes import known_query_only, visible_call
+from services import library
+from services.clips import Clip, ClipRefused, NothingToExport, clip_of, may_hear
+from services.library import BookmarkChange, BookmarkRequest, MayNotChange, MomentRefused, NoSuchBookmark
 from store.library import Bookmark, BookmarkFilter, BookmarkPage, TagCount
-from workers import library
-from workers.clips import Clip, ClipRefused, NothingToExport, clip_of, may_hear
-from workers.library import BookmarkChange, BookmarkRequest, MayNotChange, MomentRefused, NoSuchBookmark
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 

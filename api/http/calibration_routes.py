@@ -1,7 +1,7 @@
 """Calibration versions over HTTP: what the machine learnt from inspectors' corrections, how each
 version did on corrections it did not learn from, a run (dry or real), and rollback.
 
-The same work as `callqa calibrate` (workers/calibrating.py); the versions are read back into
+The same work as `callqa calibrate` (services/calibration.py); the versions are read back into
 review/calibration.py's own models, so the API shows exactly what the CLI prints. Admins and
 supervisors read and run calibrations; only admins withdraw one, since a rollback changes how
 every later call of the card is scored.
@@ -20,10 +20,7 @@ from api.http.errors import ErrorBody, error_responses
 from api.http.routes import known_query_only
 from review.calibration import Assessment, Calibration
 from runtime.services import Services
-from store.calibrations import NothingToRollBack
-from store.tables import CalibrationRow, CalibrationState
-from store.tokens import Role
-from workers.calibrating import (
+from services.calibration import (
     SENTIMENT_HEAD,
     HeadOutcome,
     Outcome,
@@ -33,6 +30,9 @@ from workers.calibrating import (
     rollback,
     run_calibration,
 )
+from store.calibrations import NothingToRollBack
+from store.tables import CalibrationRow, CalibrationState
+from store.tokens import Role
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 

@@ -2,7 +2,7 @@
 inspectors answer blind and submit.
 
 Blind means the API never hands an inspector a colleague's answers nor the machine's result for
-a session's call while the session is open (workers/calibration_sessions.py decides what each
+a session's call while the session is open (services/calibration_sessions.py decides what each
 reader sees); closing reveals them to the participants. An inspector who is not invited gets 404,
 as for a session that does not exist. A request that is sound but comes at the wrong time
 (answers already submitted, a report before two submissions) is 409.
@@ -22,12 +22,12 @@ from api.http.routes import MAX_OFFSET, IsoDay, known_query_only
 from review.calibration_sessions import CalibrationReport, Refusal, SessionRefused, SessionState
 from runtime.services import Services
 from scoring.results import ItemResult, ItemStatus
+from services import calibration_sessions as sessions
+from services.calibration_sessions import SessionCall, Viewer
 from store.calibration_sessions import NewAnswer, SessionFilter, SessionRecord
 from store.metadata import Clean
 from store.tables import CalibrationAnswer, CalibrationParticipant
 from store.tokens import Role
-from workers import calibration_sessions as sessions
-from workers.calibration_sessions import SessionCall, Viewer
 
 MANAGERS = (Role.ADMIN, Role.SUPERVISOR)
 """Who opens and closes sessions and reads their reports at any time."""

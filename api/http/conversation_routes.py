@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from api.http.auth import UPLOADERS, Principal, require, services_of
+from api.http.auth import UPLOADERS, Principal, dispatch_of, require, services_of
 from api.http.errors import error_response, error_responses
 from api.http.routes import known_query_only
 from api.http.schemas import Accepted
+from services.conversations import ConversationIn, NoLanguage, import_conversation
 from store.blobs import StorageFullError
 from store.tables import CallStatus
-from workers.conversations import ConversationIn, NoLanguage, import_conversation
 
 router = APIRouter(dependencies=[Depends(known_query_only)], tags=["calls"])
 
@@ -32,7 +32,7 @@ def import_one(
     """Import one conversation: `channel` voice (times required on every turn) or chat (times optional)."""
     services = services_of(request)
     try:
-        imported = import_conversation(services, request.app.state.dispatcher, conversation)
+        imported = import_conversation(services, dispatch_of(request), conversation)
     except NoLanguage as error:
         return error_response(422, str(error))
     except StorageFullError as error:

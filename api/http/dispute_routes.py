@@ -19,11 +19,11 @@ from api.http.errors import error_responses
 from api.http.routes import MAX_OFFSET, known_query_only, visible_call
 from review.disputes import DisputeRefused, DisputeState, Refusal
 from scoring.results import ItemStatus
+from services import disputes
 from store.disputes import DisputeFilter
 from store.metadata import Clean
 from store.tables import Dispute
 from store.tokens import Role
-from workers import disputes
 
 router = APIRouter(
     responses=error_responses(400, 401, 403, 404, 422), dependencies=[Depends(known_query_only)]

@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field
 from api.http.auth import Principal, require, services_of
 from api.http.errors import error_response, error_responses
 from api.http.routes import known_query_only
+from services.lifecycle import NothingToErase, calls_to_erase, e164, erase, repository
 from store.lifecycle import Selector, digest
 from store.tables import Erasure
 from store.tokens import Role
-from workers.lifecycle import NothingToErase, calls_to_erase, e164, erase, repository
 
 router = APIRouter(dependencies=[Depends(known_query_only)], tags=["data lifecycle"])
 

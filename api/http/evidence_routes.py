@@ -18,7 +18,7 @@ from api.http.auth import READERS, REDACTED_ROLES, REVIEWERS, Principal, require
 from api.http.errors import error_responses
 from api.http.routes import known_query_only, visible_call
 from runtime.evidence import EvidenceMark, MarkRequest
-from workers.evidence import MarkRefused, MayNotRemove, NoSuchMark, NotScored, mark, marks_of, remove
+from services.evidence import MarkRefused, MayNotRemove, NoSuchMark, NotScored, mark, marks_of, remove
 
 router = APIRouter(
     responses=error_responses(400, 401, 403, 404, 422), dependencies=[Depends(known_query_only)]

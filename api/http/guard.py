@@ -5,7 +5,7 @@ body is read: a client that can reach the port cannot make the server receive 30
 temp file just to be told 401 afterwards. A body without a Content-Length (chunked) is counted
 as it arrives and cut off at the limit. A database that does not answer is a 503 with a
 Retry-After, not a crash. An endpoint that crashes is answered with the one error body and
-logged once, through the scrubbing log configuration (workers/logs.py).
+logged once, through the scrubbing log configuration (runtime/logs.py).
 """
 
 from __future__ import annotations

@@ -19,10 +19,9 @@ from sqlalchemy.engine import make_url
 from runtime.services import Services
 from store.backlog import Backlog, backlog
 from store.db import session_factory
-from store.heartbeats import HeartbeatRepository
+from store.heartbeats import HEARTBEAT, HeartbeatRepository
 from workers.broker_health import broker_kind, broker_problem
 from workers.embedded import Embedded
-from workers.heartbeat import HEARTBEAT
 from workers.supervisor import SupervisionStatus
 
 log = structlog.get_logger("callqa.api")

@@ -19,8 +19,8 @@ from api.http.routes import MAX_OFFSET, IsoDay, known_query_only, visible_call
 from insights.alerts import AlertKind
 from insights.report import Report
 from insights.report_csv import report_csv
+from services.insights import MAX_REPORT_DAYS, alerts, period_report, reports, stored_report
 from store.tables import AlertRow, StoredReport
-from workers.insights import MAX_REPORT_DAYS, alerts, period_report, reports, stored_report
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 

@@ -18,8 +18,8 @@ from api.http.routes import IsoDay, known_query_only
 from insights.coaching import ErrorCase, Peers, TrainingNeed, error_cases, training_needs
 from insights.excellence import ExcellentCall, ItemExamples, best_examples, rank_excellent
 from insights.facts import CallFacts
+from services.insights import MAX_REPORT_DAYS, period_facts
 from store.tokens import Role
-from workers.insights import MAX_REPORT_DAYS, period_facts
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 

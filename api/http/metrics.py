@@ -2,7 +2,7 @@
 
 Prometheus scrapes it with a bearer token (`authorization: {type: Bearer, credentials: ...}` in
 its scrape config) of an admin or supervisor. The figures are read at each scrape from the
-database and the broker (workers/status.py), so one API process reports every worker.
+database and the broker (services/status.py), so one API process reports every worker.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from api.http.auth import Principal, require, services_of
+from api.http.auth import Principal, dispatch_of, require, services_of
 from api.http.errors import error_responses
 from api.http.routes import known_query_only
+from services.status import OperationalStatus, operational_status
 from store.tokens import Role
-from workers.status import OperationalStatus, operational_status
 
 router = APIRouter(responses=error_responses(400, 401, 403), dependencies=[Depends(known_query_only)])
 
@@ -90,5 +90,5 @@ def metrics(
     """Prometheus metrics: calls by status, queue depths, stage durations, ASR real-time factor,
     failures by kind, review and recovery queue sizes, live workers."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StatusCollector(operational_status(services_of(request))))
+    registry.register(StatusCollector(operational_status(services_of(request), dispatch_of(request))))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

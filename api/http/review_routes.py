@@ -16,9 +16,9 @@ from api.http.auth import REVIEWERS, Principal, require, services_of
 from api.http.errors import error_responses
 from api.http.routes import known_query_only, visible_call
 from scoring.results import ItemStatus, Score
+from services.reviewing import NothingToReview, ReviewState, decide, review_state
 from store.metadata import Clean
 from store.tables import ItemReview
-from workers.reviewing import NothingToReview, ReviewState, decide, review_state
 
 router = APIRouter(
     responses=error_responses(400, 401, 403, 404, 422), dependencies=[Depends(known_query_only)]

@@ -20,7 +20,16 @@ from fastapi.routing import APIRoute
 from pydantic import BeforeValidator, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
-from api.http.auth import READERS, REDACTED_ROLES, REVIEWERS, UPLOADERS, Principal, require, services_of
+from api.http.auth import (
+    READERS,
+    REDACTED_ROLES,
+    REVIEWERS,
+    UPLOADERS,
+    Principal,
+    dispatch_of,
+    require,
+    services_of,
+)
 from api.http.errors import ErrorBody, error_response, error_responses, problems, summary
 from api.http.redaction import redact_detail
 from api.http.schemas import (
@@ -41,16 +50,15 @@ from runtime.services import Services
 from scoring.results import Verdict
 from scoring.routing import RoutingQueue
 from scoring.scorecard import SentimentLabel
+from services.calibration_sessions import blind_refusal
+from services.intake import retry, submit_chunks
+from services.pipeline import LanguageMismatch, card_for_rescore
 from store.blobs import StorageFullError, TooLargeError
 from store.calls import CallFilter, metadata_differences
 from store.metadata import CallMetadata, Clean, Direction, IsoDateTime, Language, blank_allowed
 from store.review_queue import QueueFilter
 from store.tables import Call, CallStatus
 from store.tokens import Role
-from workers.calibration_sessions import blind_refusal
-from workers.dispatch import Dispatcher
-from workers.intake import retry, submit_chunks
-from workers.pipeline import LanguageMismatch, card_for_rescore
 
 log = structlog.get_logger("callqa.api")
 
@@ -99,11 +107,6 @@ IsoDay = Annotated[date, BeforeValidator(_iso_day_only)]
 Text100 = Annotated[str | SkipJsonSchema[None], Form(max_length=100), Clean]
 Text200 = Annotated[str | SkipJsonSchema[None], Form(max_length=200), Clean]
 Blankable = Form(json_schema_extra=blank_allowed)
-
-
-def _dispatcher(request: Request) -> Dispatcher:
-    dispatcher: Dispatcher = request.app.state.dispatcher
-    return dispatcher
 
 
 @router.post(
@@ -163,7 +166,7 @@ def submit_call(
     try:
         submission = submit_chunks(
             services,
-            _dispatcher(request),
+            dispatch_of(request),
             iter(lambda: file.file.read(1 << 20), b""),
             file.filename or "upload.bin",
             metadata,
@@ -351,7 +354,7 @@ def retry_call(request: Request, call_id: str, _: Principal = Depends(require(*U
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
     try:
-        reset = retry(services, _dispatcher(request), call)
+        reset = retry(services, dispatch_of(request), call)
     except ValueError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     return Accepted(id=reset.id, status=CallStatus(reset.status), duplicate=False)
@@ -394,7 +397,7 @@ def rescore_call(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error.args[0])) from error
     except LanguageMismatch as error:
         raise HTTPException(422, str(error)) from error
-    _dispatcher(request).rescore(call_id, scorecard)
+    dispatch_of(request).rescore(call_id, scorecard)
     return Accepted(id=call.id, status=CallStatus(call.status), duplicate=False)
 
 

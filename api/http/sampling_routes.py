@@ -21,10 +21,10 @@ from api.http.errors import ErrorBody, error_response, error_responses
 from api.http.routes import MAX_OFFSET, IsoDay, known_query_only
 from api.roster_csv import read_roster_csv
 from review.pass_rates import PassRate
+from services.sampling import GroupBy, pass_rate_report
 from store.roster import AgentId, AgentProfile, Upsert
 from store.tables import RosterAgent
 from store.tokens import Role
-from workers.sampling import GroupBy, pass_rate_report
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 

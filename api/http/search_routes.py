@@ -20,12 +20,12 @@ from api.http.errors import FieldProblem, error_response, error_responses
 from api.http.routes import IsoDay, day_start, known_query_only
 from scoring.results import Verdict
 from scoring.scorecard import SentimentLabel
+from services.search import SearchRequest, SearchResults, Speaker, run_search
 from store.metadata import Clean, Language
 from store.search import SearchFilter
 from store.search_query import QuerySyntaxError
 from store.tables import CallStatus
 from store.tokens import Role
-from workers.search import SearchRequest, SearchResults, Speaker, run_search
 
 router = APIRouter(
     tags=["search"], responses=error_responses(400, 401, 422), dependencies=[Depends(known_query_only)]

@@ -20,12 +20,12 @@ from api.http.errors import error_responses
 from api.http.routes import MAX_OFFSET, IsoDay, known_query_only
 from insights.topic_trends import TopicSummary
 from runtime.services import Services
+from services.insights import MAX_REPORT_DAYS
+from services.topics import TopicsPeriod, period_bounds, period_end, period_topics, topics
 from store.metadata import Clean
 from store.tables import TopicRunRow
 from store.tokens import Role
 from store.topics import TopicCall
-from workers.insights import MAX_REPORT_DAYS
-from workers.topics import TopicsPeriod, period_bounds, period_end, period_topics, topics
 
 router = APIRouter(
     tags=["topics"], responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)]

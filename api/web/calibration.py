@@ -18,8 +18,8 @@ from api.http.auth import BrowserSession, services_of
 from api.http.calibration_routes import CALIBRATORS, ROLLBACK_ROLES, RunReport, history_of, run
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for
+from services.calibration import rollback
 from store.calibrations import NothingToRollBack
-from workers.calibrating import rollback
 
 router = APIRouter(include_in_schema=False)
 

@@ -5,7 +5,7 @@ and the supervisor follows the progress and reads the report.
 The scoring page is not the call page: it plays the call and shows the transcript (the call
 page's player and `call.js`), but none of the machine's results, and it records answers in the
 session, never review decisions, so the call's real review state does not change. The rules,
-blindness included, are workers/calibration_sessions.py's, refused with the API's status codes.
+blindness included, are services/calibration_sessions.py's, refused with the API's status codes.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from review.final_score import HUMAN_STATUSES
 from runtime.services import Services
 from scoring.results import ItemStatus, Verdict
 from scoring.routing import RoutingQueue
+from services import calibration_sessions as sessions
+from services.calibration_sessions import SessionCall
 from store.calibration_sessions import NewAnswer, SessionFilter, SessionRecord
 from store.calls import CallFilter
 from store.metadata import Clean
 from store.tables import CallStatus
 from store.tokens import Role
-from workers import calibration_sessions as sessions
-from workers.calibration_sessions import SessionCall
 
 router = APIRouter(include_in_schema=False)
 

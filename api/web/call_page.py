@@ -29,12 +29,8 @@ from api.web.transcript_lines import transcript_html
 from runtime.evidence import MARK_REQUEST, EvidenceMark
 from runtime.services import Services
 from scoring.results import ItemStatus
-from store.evidence import EvidenceKind
-from store.metadata import CallSource, Clean
-from store.review_queue import QueueFilter
-from store.tables import Call
-from workers.calibration_sessions import blind_refusal
-from workers.evidence import (
+from services.calibration_sessions import blind_refusal
+from services.evidence import (
     REMOVERS,
     MarkRefused,
     MayNotRemove,
@@ -45,7 +41,11 @@ from workers.evidence import (
     marks_of,
     remove,
 )
-from workers.reviewing import NothingToReview, ReviewState, decide, review_state
+from services.reviewing import NothingToReview, ReviewState, decide, review_state
+from store.evidence import EvidenceKind
+from store.metadata import CallSource, Clean
+from store.review_queue import QueueFilter
+from store.tables import Call
 
 router = APIRouter(include_in_schema=False)
 

@@ -2,7 +2,7 @@
 there or from the list of open disputes (`/ui/disputes`).
 
 Plain forms with the session's CSRF token, so they work without JavaScript; the rules and their
-refusals are the API's (workers/disputes.py), answered with the same status codes.
+refusals are the API's (services/disputes.py), answered with the same status codes.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from api.web.session import form_for, page_for
 from review.disputes import DisputeRefused, DisputeState
 from runtime.services import Services
 from scoring.results import ItemStatus
+from services import disputes
+from services.reviewing import ReviewState
 from store.disputes import DisputeFilter
 from store.tables import Call
-from workers import disputes
-from workers.reviewing import ReviewState
 
 router = APIRouter(include_in_schema=False)
 

@@ -28,12 +28,12 @@ from api.web.reports import read_period
 from api.web.session import form_for, page_for
 from insights.coaching import Peers, error_cases, training_needs
 from insights.excellence import best_examples, rank_excellent
+from services import library
+from services.clips import Clip, ClipRefused, NothingToExport, clip_of, may_hear
+from services.insights import period_facts
+from services.library import BOOKMARK_CHANGE, BOOKMARK_REQUEST, MayNotChange, MomentRefused, NoSuchBookmark
 from store.library import BookmarkFilter
 from store.metadata import Clean
-from workers import library
-from workers.clips import Clip, ClipRefused, NothingToExport, clip_of, may_hear
-from workers.insights import period_facts
-from workers.library import BOOKMARK_CHANGE, BOOKMARK_REQUEST, MayNotChange, MomentRefused, NoSuchBookmark
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,7 +15,7 @@ from api.http.sampling_routes import PASS_RATE_READERS
 from api.web.pages import render
 from api.web.queue import Text
 from api.web.session import page_for
-from workers.sampling import GroupBy, pass_rate_report
+from services.sampling import GroupBy, pass_rate_report
 
 router = APIRouter(include_in_schema=False)
 

@@ -23,7 +23,7 @@ from insights.alerts import AlertKind
 from insights.report import Report
 from insights.report_csv import report_csv
 from runtime.services import Services
-from workers.insights import MAX_REPORT_DAYS, alerts, period_report, reports, stored_report
+from services.insights import MAX_REPORT_DAYS, alerts, period_report, reports, stored_report
 
 router = APIRouter(include_in_schema=False)
 

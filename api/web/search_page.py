@@ -22,11 +22,11 @@ from api.http.routes import day_start
 from api.web.pages import render
 from api.web.session import page_for
 from scoring.results import Verdict
+from services.search import SearchHit, SearchRequest, Speaker, run_search
 from store.metadata import Language
 from store.search import SearchFilter
 from store.search_query import QuerySyntaxError
 from store.tables import CallStatus
-from workers.search import SearchHit, SearchRequest, Speaker, run_search
 
 router = APIRouter(include_in_schema=False)
 

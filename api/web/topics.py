@@ -17,7 +17,7 @@ from api.web.charts import day_bars
 from api.web.pages import PageRefused, render
 from api.web.reports import read_period
 from api.web.session import page_for
-from workers.topics import period_bounds, period_end, period_topics, topics
+from services.topics import period_bounds, period_end, period_topics, topics
 
 router = APIRouter(include_in_schema=False)
 

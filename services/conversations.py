@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from asr.transcript import Segment, Transcript, TranscriptSource
 from runtime.services import Services
+from services.dispatch import Dispatch
 from store.metadata import CallMetadata, Channel, Clean, Direction, IsoDateTime, Language
 from store.tables import Call
-from workers.dispatch import Dispatcher
 
 
 class Party(StrEnum):
@@ -120,7 +120,7 @@ def transcript_of(conversation: ConversationIn, language: str) -> Transcript:
     )
 
 
-def import_conversation(services: Services, dispatcher: Dispatcher, conversation: ConversationIn) -> Imported:
+def import_conversation(services: Services, dispatcher: Dispatch, conversation: ConversationIn) -> Imported:
     queue = services.settings.queue(conversation.queue)
     language = conversation.language or queue.language
     if language is None:

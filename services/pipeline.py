@@ -21,14 +21,14 @@ from scoring.evaluate import analyse
 from scoring.routing import route
 from scoring.scorecard import Scorecard
 from scoring.unheard import unheard_agent_speech
+from services.calibration import calibrated_card, sentiment_model_in_use
+from services.sampling import new_hire_reasons
+from services.search_index import index_after_scoring
 from store.blobs import BlobMismatchError
 from store.db import DATABASE_DOWN
 from store.metadata import CallSource
 from store.stage_timings import Timed
 from store.tables import Call, CallStatus
-from workers.calibrating import calibrated_card, sentiment_model_in_use
-from workers.sampling import new_hire_reasons
-from workers.search_index import index_after_scoring
 
 log = structlog.get_logger("callqa.pipeline")
 

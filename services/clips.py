@@ -28,11 +28,11 @@ from asr.transcript import TimeSpan, Transcript
 from runtime.services import Services
 from scoring.pii import Redaction, mask_text, phone_region, redact_transcript, redacted_view
 from scoring.pii_audio import spoken_pii
+from services.library import call_length, check_moment
 from store.library import Bookmark
 from store.metadata import CallSource
 from store.tables import Call
 from store.tokens import Role
-from workers.library import call_length, check_moment
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ from insights.topic_trends import TopicInfo, TopicMention, TopicSummary, summari
 from insights.topics import TopicParams, find_topics, match_previous, nearest
 from runtime.services import Services
 from scoring.results import Analysis
+from services.insights import alerts, facts_between, midnight
 from store.alerts import NewAlert
 from store.db import session_factory
 from store.tables import AlertRow, ComplaintTopicRow, TopicRunRow
 from store.topics import CallMaterial, NewAssignment, NewTopic, TopicRepository
-from workers.insights import alerts, facts_between, midnight
 
 log = structlog.get_logger("callqa.topics")
 

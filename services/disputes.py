@@ -21,10 +21,10 @@ from review.disputes import (
 )
 from runtime.services import Services
 from scoring.results import ItemStatus
+from services.reviewing import NothingToReview, ReviewState, planned_decision, review_state
 from store.db import session_factory
 from store.disputes import AlreadyDisputed, DisputeRepository, NewDispute, NotOpen
 from store.tables import Call, Dispute
-from workers.reviewing import NothingToReview, ReviewState, planned_decision, review_state
 
 
 @dataclass(frozen=True)

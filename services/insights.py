@@ -18,11 +18,11 @@ from models.sentiment import LABELS, SentimentLabel
 from runtime.services import Services
 from scoring.results import Analysis, Verdict
 from scoring.routing import RoutingDecision, RoutingQueue
+from services.alert_delivery import deliver_pending
 from store.alerts import AlertRepository, NewAlert
 from store.db import session_factory
 from store.reports import ReportRepository, ScoredCall
 from store.tables import AlertRow, Call, StoredReport
-from workers.alert_delivery import deliver_pending
 
 log = structlog.get_logger("callqa.insights")
 

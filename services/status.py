@@ -12,14 +12,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from runtime.services import Services
+from services.dispatch import Dispatch
 from store.calls import review_queue_query
 from store.db import session_factory
-from store.heartbeats import HeartbeatRepository
+from store.heartbeats import HEARTBEAT, HeartbeatRepository
 from store.stage_timings import Histogram, StageTimings
 from store.tables import Call, CallStatus
-from workers.broker_health import queue_depths
-from workers.celery import ANALYSIS_QUEUE, ASR_QUEUE
-from workers.heartbeat import HEARTBEAT
 
 
 class FailureKind(StrEnum):
@@ -39,7 +37,7 @@ REASON_PREFIXES = (
     ("internal error while transcribing", FailureKind.TRANSCRIBING),
     ("internal error while scoring", FailureKind.SCORING),
 )
-"""The prefixes workers/pipeline.py writes its failure reasons with."""
+"""The prefixes services/pipeline.py writes its failure reasons with."""
 
 
 def failure_kind(reason: str | None) -> FailureKind:
@@ -66,7 +64,8 @@ class OperationalStatus(BaseModel):
     histograms: list[HistogramView]
 
 
-def operational_status(services: Services) -> OperationalStatus:
+def operational_status(services: Services, dispatch: Dispatch) -> OperationalStatus:
+    """`dispatch` answers for the broker: its queues' depths, or None when it is down."""
     sessions = session_factory(services.engine)
     with sessions() as session:
         counts = dict(session.execute(select(Call.status, func.count()).group_by(Call.status)).all())
@@ -90,7 +89,7 @@ def operational_status(services: Services) -> OperationalStatus:
     return OperationalStatus(
         calls_by_status={status: int(counts.get(status, 0)) for status in CallStatus},
         failures_by_kind=failures,
-        broker_queues=queue_depths(services.settings.resolved_broker_url, (ASR_QUEUE, ANALYSIS_QUEUE)),
+        broker_queues=dispatch.queue_depths(),
         review_queue=review,
         recovery_queue=recovery,
         live_workers=len(live),

@@ -15,10 +15,10 @@ from pathlib import Path
 from asr.decode import probe
 from asr.errors import AudioError
 from runtime.services import Services
+from services.dispatch import Dispatch
 from store.calls import AudioCheck, AudioChecker, IngestResult
 from store.metadata import CallMetadata
 from store.tables import Call, CallStatus
-from workers.dispatch import Dispatcher
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Submission:
     error: str | None = None
 
 
-def submit_file(services: Services, dispatcher: Dispatcher, path: Path, metadata: CallMetadata) -> Submission:
+def submit_file(services: Services, dispatcher: Dispatch, path: Path, metadata: CallMetadata) -> Submission:
     ingested = services.calls.ingest_file(
         path, metadata, services.settings.max_upload_bytes, check=_header_check(services)
     )
@@ -36,7 +36,7 @@ def submit_file(services: Services, dispatcher: Dispatcher, path: Path, metadata
 
 
 def submit_chunks(
-    services: Services, dispatcher: Dispatcher, chunks: Iterable[bytes], filename: str, metadata: CallMetadata
+    services: Services, dispatcher: Dispatch, chunks: Iterable[bytes], filename: str, metadata: CallMetadata
 ) -> Submission:
     ingested = services.calls.ingest_chunks(
         chunks, filename, metadata, services.settings.max_upload_bytes, check=_header_check(services)
@@ -62,7 +62,7 @@ def _header_check(services: Services) -> AudioChecker:
     return check
 
 
-def _after_ingest(dispatcher: Dispatcher, ingested: IngestResult) -> Submission:
+def _after_ingest(dispatcher: Dispatch, ingested: IngestResult) -> Submission:
     call = ingested.call
     if not ingested.created or call.status == CallStatus.FAILED:
         return Submission(call=call, created=ingested.created, error=call.failure_reason)
@@ -70,7 +70,7 @@ def _after_ingest(dispatcher: Dispatcher, ingested: IngestResult) -> Submission:
     return Submission(call=call, created=True)
 
 
-def retry(services: Services, dispatcher: Dispatcher, call: Call) -> Call:
+def retry(services: Services, dispatcher: Dispatch, call: Call) -> Call:
     """Failed (or stuck) calls start again from `received`; work already done is reused."""
     reset = services.calls.reset_for_retry(call.id)
     dispatcher.process(reset.id)
@@ -78,7 +78,7 @@ def retry(services: Services, dispatcher: Dispatcher, call: Call) -> Call:
 
 
 def requeue_unfinished(
-    services: Services, dispatcher: Dispatcher, waiting: Collection[str] = frozenset()
+    services: Services, dispatcher: Dispatch, waiting: Collection[str] = frozenset()
 ) -> int:
     """Calls left `received`/`transcribing`/`analyzing` by a stopped deployment or a dead worker
     are queued again, except those with a task still `waiting` in the queue."""

@@ -57,7 +57,7 @@ def planned_decision(
     services: Services, call: Call, item_id: str, status: ItemStatus, comment: str | None, reviewer: str
 ) -> tuple[Decision, Score]:
     """The decision to record and the final score it gives, not yet written: `decide` writes it
-    alone, an accepted dispute (workers/disputes.py) writes it with the dispute's own change."""
+    alone, an accepted dispute (services/disputes.py) writes it with the dispute's own change."""
     if status not in HUMAN_STATUSES:
         raise ValueError(f"an inspector decides pass, fail or na, not {status!r}")
     state = review_state(services, call)
