@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from api.http.routes import day_start
+from api.common.days import day_start
 from api.http.search_routes import results_csv
 from api.render import message, safe, terminal_json
 from runtime.services import Services

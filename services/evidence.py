@@ -10,11 +10,11 @@ from __future__ import annotations
 from runtime.evidence import EvidenceMark, MarkRequest, item_of
 from runtime.services import Services
 from scoring.scorecard import AnyItem, DeadAirItem, PhraseAbsentItem
+from services.access import EVIDENCE_REMOVERS
 from store.evidence import EvidenceKind
 from store.tables import Call
 from store.tokens import Role
 
-REMOVERS = (Role.ADMIN, Role.SUPERVISOR)
 """Who may remove anyone's mark (the author may always remove their own)."""
 
 
@@ -90,7 +90,7 @@ def remove(services: Services, call: Call, mark_id: int, role: Role, actor: str)
 
 
 def may_remove(mark: EvidenceMark, role: Role, actor: str) -> bool:
-    return role in REMOVERS or mark.author == actor
+    return role in EVIDENCE_REMOVERS or mark.author == actor
 
 
 def marks_of(services: Services, call: Call, redacted: bool) -> list[EvidenceMark]:

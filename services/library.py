@@ -13,6 +13,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from runtime.services import Services
+from services.access import LIBRARY_EDITORS
 from store.db import session_factory
 from store.library import Bookmark, BookmarkFilter, BookmarkPage, LibraryRepository, NewBookmark, TagCount
 from store.tables import Call
@@ -23,7 +24,6 @@ MAX_TAG_CHARS = 40
 MAX_NOTE_CHARS = 2000
 END_SLACK_S = 0.5
 """A moment may end this much after the call's stated length (headers round it)."""
-EDITORS = (Role.ADMIN, Role.SUPERVISOR)
 """Who changes or removes anyone's bookmark; others only their own."""
 
 
@@ -143,7 +143,7 @@ def bookmark(services: Services, bookmark_id: int) -> Bookmark:
 
 def _editable(services: Services, bookmark_id: int, owner: str, role: Role) -> Bookmark:
     found = bookmark(services, bookmark_id)
-    if found.owner != owner and role not in EDITORS:
+    if found.owner != owner and role not in LIBRARY_EDITORS:
         raise MayNotChange(
             f"bookmark {bookmark_id} was saved by {found.owner}: "
             "only they, a supervisor or an admin may change it"

@@ -6,10 +6,10 @@ import time
 
 from fastapi.testclient import TestClient
 
+from api.common.token_cache import TokenCache, TokenCachePolicy
 from api.http.app import create_app
-from api.http.auth import Principal
-from api.http.token_cache import TokenCache, TokenCachePolicy
 from runtime.settings import Settings
+from services.access import Principal
 from store.tokens import Role
 
 ADMIN = Principal(token_id=1, role=Role.ADMIN, agent_id=None)

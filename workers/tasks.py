@@ -20,7 +20,8 @@ from celery.signals import (
 )
 from structlog.contextvars import bind_contextvars, unbind_contextvars
 
-from asr import gpu
+from asr.gpu import GpuNotReady, NoCudaDevice
+from asr.gpu import check as check_gpu
 from runtime.logs import configure_logging
 from runtime.services import Services
 from runtime.settings import Settings, get_settings
@@ -57,9 +58,9 @@ def _check_gpu(**_: Any) -> None:
     if device == "cpu":
         return
     try:
-        ready = gpu.check()
-    except gpu.GpuNotReady as problem:
-        if device == "auto" and isinstance(problem, gpu.NoCudaDevice):
+        ready = check_gpu()
+    except GpuNotReady as problem:
+        if device == "auto" and isinstance(problem, NoCudaDevice):
             structlog.get_logger().info("asr_device_auto", device="cpu", reason="no CUDA device")
             return
         raise SystemExit(f"callqa: this GPU worker cannot start: {problem}") from None

@@ -12,10 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from api.http.auth import Principal, require, services_of
-from api.http.errors import error_responses
-from api.http.routes import IsoDay, day_start, known_query_only
+from api.common.auth import require, services_of
+from api.common.days import IsoDay, day_start
+from api.common.errors import error_responses
+from api.http.routes import known_query_only
 from review.agreement import Agreement
+from services.access import Principal
 from services.reviewing import machine_agreement
 from store.tokens import Role
 

@@ -10,8 +10,11 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
+from api.common.auth import token_checker
+from api.common.errors import install_error_handlers
+from api.common.guard import BodyLimits, RequestGuard
+from api.common.token_cache import TokenCache, TokenCachePolicy
 from api.http.agreement_routes import router as agreement_router
-from api.http.auth import Principal, token_checker
 from api.http.bookmark_routes import router as bookmark_router
 from api.http.calibration_routes import router as calibration_router
 from api.http.calibration_session_routes import router as calibration_session_router
@@ -19,9 +22,7 @@ from api.http.conversation_routes import router as conversation_router
 from api.http.dispute_routes import router as dispute_router
 from api.http.docs import add_docs
 from api.http.erasure_routes import router as erasure_router
-from api.http.errors import install_error_handlers
 from api.http.evidence_routes import router as evidence_router
-from api.http.guard import BodyLimits, RequestGuard
 from api.http.health import router as health_router
 from api.http.insight_routes import router as insight_router
 from api.http.library_routes import router as library_router
@@ -30,10 +31,10 @@ from api.http.review_routes import router as review_router
 from api.http.routes import router
 from api.http.sampling_routes import router as sampling_router
 from api.http.search_routes import router as search_router
-from api.http.token_cache import TokenCache, TokenCachePolicy
 from api.http.topic_routes import router as topic_router
 from api.web.workspace import add_workspace
 from runtime.settings import Settings
+from services.access import Principal
 from workers.embedded import Embedded
 
 MULTIPART_MARGIN_BYTES = 1_000_000

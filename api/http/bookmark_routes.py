@@ -14,11 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
 
-from api.http.auth import Principal, require, services_of
-from api.http.errors import ErrorBody, error_responses
-from api.http.library_routes import LIBRARY_READERS
+from api.common.auth import require, services_of
+from api.common.errors import ErrorBody, error_responses
 from api.http.routes import known_query_only, visible_call
 from services import library
+from services.access import LIBRARY_READERS, Principal
 from services.clips import Clip, ClipRefused, NothingToExport, clip_of, may_hear
 from services.library import BookmarkChange, BookmarkRequest, MayNotChange, MomentRefused, NoSuchBookmark
 from store.library import Bookmark, BookmarkFilter, BookmarkPage, TagCount

@@ -15,11 +15,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.http.auth import Principal, require, services_of
-from api.http.errors import ErrorBody, error_responses
+from api.common.auth import require, services_of
+from api.common.errors import ErrorBody, error_responses
 from api.http.routes import known_query_only
 from review.calibration import Assessment, Calibration
 from runtime.services import Services
+from services.access import CALIBRATORS, ROLLBACK_ROLES, Principal
 from services.calibration import (
     SENTIMENT_HEAD,
     HeadOutcome,
@@ -32,12 +33,9 @@ from services.calibration import (
 )
 from store.calibrations import NothingToRollBack
 from store.tables import CalibrationRow, CalibrationState
-from store.tokens import Role
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 
-CALIBRATORS = (Role.ADMIN, Role.SUPERVISOR)
-ROLLBACK_ROLES = (Role.ADMIN,)
 
 CardKey = Annotated[
     str,

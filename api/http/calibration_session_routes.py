@@ -16,23 +16,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
-from api.http.auth import Principal, require, services_of
-from api.http.errors import error_responses
-from api.http.routes import MAX_OFFSET, IsoDay, known_query_only
+from api.common.auth import require, services_of
+from api.common.days import IsoDay
+from api.common.errors import error_responses
+from api.http.routes import MAX_OFFSET, known_query_only
 from review.calibration_sessions import CalibrationReport, Refusal, SessionRefused, SessionState
 from runtime.services import Services
 from scoring.results import ItemResult, ItemStatus
 from services import calibration_sessions as sessions
+from services.access import MANAGERS, RATERS, Principal
 from services.calibration_sessions import SessionCall, Viewer
 from store.calibration_sessions import NewAnswer, SessionFilter, SessionRecord
 from store.metadata import Clean
 from store.tables import CalibrationAnswer, CalibrationParticipant
-from store.tokens import Role
-
-MANAGERS = (Role.ADMIN, Role.SUPERVISOR)
-"""Who opens and closes sessions and reads their reports at any time."""
-RATERS = (Role.INSPECTOR,)
-"""Who is invited to answer (a user name, or `token N`)."""
 
 router = APIRouter(
     responses=error_responses(400, 401, 403, 404, 422), dependencies=[Depends(known_query_only)]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from api.http.auth import UPLOADERS, Principal, dispatch_of, require, services_of
-from api.http.errors import error_response, error_responses
+from api.common.auth import dispatch_of, require, services_of
+from api.common.errors import error_response, error_responses
 from api.http.routes import known_query_only
 from api.http.schemas import Accepted
+from services.access import UPLOADERS, Principal
 from services.conversations import ConversationIn, NoLanguage, import_conversation
 from store.blobs import StorageFullError
 from store.tables import CallStatus

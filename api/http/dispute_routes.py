@@ -14,12 +14,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
-from api.http.auth import DISPUTE_DECIDERS, DISPUTERS, Principal, require, services_of
-from api.http.errors import error_responses
+from api.common.auth import require, services_of
+from api.common.errors import error_responses
 from api.http.routes import MAX_OFFSET, known_query_only, visible_call
 from review.disputes import DisputeRefused, DisputeState, Refusal
 from scoring.results import ItemStatus
 from services import disputes
+from services.access import DISPUTE_DECIDERS, DISPUTERS, Principal
 from store.disputes import DisputeFilter
 from store.metadata import Clean
 from store.tables import Dispute

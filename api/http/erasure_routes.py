@@ -15,9 +15,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.http.auth import Principal, require, services_of
-from api.http.errors import error_response, error_responses
+from api.common.auth import require, services_of
+from api.common.errors import error_response, error_responses
 from api.http.routes import known_query_only
+from services.access import Principal
 from services.lifecycle import NothingToErase, calls_to_erase, e164, erase, repository
 from store.lifecycle import Selector, digest
 from store.tables import Erasure

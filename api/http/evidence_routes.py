@@ -14,10 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, status
 from fastapi.responses import Response
 
-from api.http.auth import READERS, REDACTED_ROLES, REVIEWERS, Principal, require, services_of
-from api.http.errors import error_responses
+from api.common.auth import require, services_of
+from api.common.errors import error_responses
 from api.http.routes import known_query_only, visible_call
 from runtime.evidence import EvidenceMark, MarkRequest
+from services.access import READERS, REDACTED_ROLES, REVIEWERS, Principal
 from services.evidence import MarkRefused, MayNotRemove, NoSuchMark, NotScored, mark, marks_of, remove
 
 router = APIRouter(

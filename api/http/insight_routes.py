@@ -13,19 +13,19 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Reques
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.http.auth import REVIEWERS, Principal, require, services_of
-from api.http.errors import error_responses
-from api.http.routes import MAX_OFFSET, IsoDay, known_query_only, visible_call
+from api.common.auth import require, services_of
+from api.common.days import IsoDay
+from api.common.errors import error_responses
+from api.http.routes import MAX_OFFSET, known_query_only, visible_call
 from insights.alerts import AlertKind
 from insights.report import Report
 from insights.report_csv import report_csv
+from services.access import REPORT_READERS, Principal
 from services.insights import MAX_REPORT_DAYS, alerts, period_report, reports, stored_report
 from store.tables import AlertRow, StoredReport
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 
-REPORT_READERS = REVIEWERS
-"""Admins, supervisors (operations) and inspectors (QA leads); trainers and agents do not."""
 
 Days = Annotated[int, Query(ge=1, le=MAX_REPORT_DAYS, description="how many days, from date_from")]
 

@@ -12,18 +12,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.http.auth import Principal, require, services_of
-from api.http.errors import error_responses
-from api.http.routes import IsoDay, known_query_only
+from api.common.auth import require, services_of
+from api.common.days import IsoDay
+from api.common.errors import error_responses
+from api.http.routes import known_query_only
 from insights.coaching import ErrorCase, Peers, TrainingNeed, error_cases, training_needs
 from insights.excellence import ExcellentCall, ItemExamples, best_examples, rank_excellent
 from insights.facts import CallFacts
+from services.access import LIBRARY_READERS, Principal
 from services.insights import MAX_REPORT_DAYS, period_facts
-from store.tokens import Role
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 
-LIBRARY_READERS = (Role.ADMIN, Role.SUPERVISOR, Role.TRAINER)
 
 First = Annotated[IsoDay, Query(description="the first day")]
 Days = Annotated[int, Query(ge=1, le=MAX_REPORT_DAYS, description="how many days, from date_from")]

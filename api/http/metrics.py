@@ -15,9 +15,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from api.http.auth import Principal, dispatch_of, require, services_of
-from api.http.errors import error_responses
+from api.common.auth import dispatch_of, require, services_of
+from api.common.errors import error_responses
 from api.http.routes import known_query_only
+from services.access import Principal
 from services.status import OperationalStatus, operational_status
 from store.tokens import Role
 

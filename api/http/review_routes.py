@@ -12,10 +12,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from api.http.auth import REVIEWERS, Principal, require, services_of
-from api.http.errors import error_responses
+from api.common.auth import require, services_of
+from api.common.errors import error_responses
 from api.http.routes import known_query_only, visible_call
 from scoring.results import ItemStatus, Score
+from services.access import REVIEWERS, Principal
 from services.reviewing import NothingToReview, ReviewState, decide, review_state
 from store.metadata import Clean
 from store.tables import ItemReview

@@ -2,13 +2,11 @@
 
 Every parameter is typed and bounded, so that the OpenAPI schema says exactly what is accepted
 and no input reaches the database in a form it cannot take (a 20-digit offset, a date past
-9999-12-31); every error is the one `ErrorBody` (api/http/errors.py).
+9999-12-31); every error is the one `ErrorBody` (api/common/errors.py).
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 import structlog
@@ -17,20 +15,12 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BeforeValidator, ValidationError
+from pydantic import ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
-from api.http.auth import (
-    READERS,
-    REDACTED_ROLES,
-    REVIEWERS,
-    UPLOADERS,
-    Principal,
-    dispatch_of,
-    require,
-    services_of,
-)
-from api.http.errors import ErrorBody, error_response, error_responses, problems, summary
+from api.common.auth import dispatch_of, require, services_of
+from api.common.days import IsoDay, day_start
+from api.common.errors import ErrorBody, error_response, error_responses, problems, summary
 from api.http.redaction import redact_detail
 from api.http.schemas import (
     Accepted,
@@ -50,6 +40,7 @@ from runtime.services import Services
 from scoring.results import Verdict
 from scoring.routing import RoutingQueue
 from scoring.scorecard import SentimentLabel
+from services.access import READERS, REDACTED_ROLES, REVIEWERS, UPLOADERS, Principal
 from services.calibration_sessions import blind_refusal
 from services.intake import retry, submit_chunks
 from services.pipeline import LanguageMismatch, card_for_rescore
@@ -90,18 +81,6 @@ router = APIRouter(responses=error_responses(400, 401, 422), dependencies=[Depen
 MAX_OFFSET = 1_000_000_000
 """Far beyond any real listing, and well inside the 64-bit integers both databases take."""
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_day_only(value: object) -> object:
-    """Dates are `YYYY-MM-DD`: pydantic alone would also read `0` as a Unix timestamp (1970-01-01),
-    silently answering a query nobody asked."""
-    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
-        raise ValueError("expected a day as YYYY-MM-DD")
-    return value
-
-
-IsoDay = Annotated[date, BeforeValidator(_iso_day_only)]
 # A form field is absent or has a value; multipart has no null, so the schema does not offer one.
 # An empty field means not given, as in the CSV (store/metadata.py: blank_allowed).
 Text100 = Annotated[str | SkipJsonSchema[None], Form(max_length=100), Clean]
@@ -405,11 +384,3 @@ def visible_call(call: Call | None, who: Principal) -> Call:
     if call is None or not who.may_see(call.agent_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
     return call
-
-
-def day_start(day: date | None, next_day: bool = False) -> datetime | None:
-    """Midnight UTC of `day` (of the day after, for an inclusive end); the end of the calendar
-    (9999-12-31) has no day after it and means no upper bound."""
-    if day is None or (next_day and day == date.max):
-        return None
-    return datetime.combine(day + timedelta(days=1 if next_day else 0), time.min, tzinfo=UTC)

@@ -15,22 +15,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, computed_field
 
+from api.common.auth import require, services_of
+from api.common.days import IsoDay
+from api.common.errors import ErrorBody, error_response, error_responses
 from api.http.agreement_routes import IntervalView
-from api.http.auth import REVIEWERS, Principal, require, services_of
-from api.http.errors import ErrorBody, error_response, error_responses
-from api.http.routes import MAX_OFFSET, IsoDay, known_query_only
+from api.http.routes import MAX_OFFSET, known_query_only
 from api.roster_csv import read_roster_csv
 from review.pass_rates import PassRate
+from services.access import PASS_RATE_READERS, ROSTER_KEEPERS, Principal
 from services.sampling import GroupBy, pass_rate_report
 from store.roster import AgentId, AgentProfile, Upsert
 from store.tables import RosterAgent
-from store.tokens import Role
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
-
-ROSTER_KEEPERS = (Role.ADMIN, Role.SUPERVISOR)
-PASS_RATE_READERS = REVIEWERS
-"""Those who review calls and those who manage them."""
 
 
 class RosterAgentView(BaseModel):

@@ -1,7 +1,7 @@
 """Transcript search over HTTP: `GET /search` (JSON, paged) and `GET /search.csv` (the same hits).
 
 Every role may search; what it searches follows what it may read: agents only their own calls,
-and agents and trainers only the masked text (api/http/auth.py REDACTED_ROLES), so no query can
+and agents and trainers only the masked text (api/common/auth.py REDACTED_ROLES), so no query can
 find, or rank by, a value they are not shown.
 """
 
@@ -15,11 +15,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.http.auth import READERS, REDACTED_ROLES, Principal, require, services_of
-from api.http.errors import FieldProblem, error_response, error_responses
-from api.http.routes import IsoDay, day_start, known_query_only
+from api.common.auth import require, services_of
+from api.common.days import IsoDay, day_start
+from api.common.errors import FieldProblem, error_response, error_responses
+from api.http.routes import known_query_only
 from scoring.results import Verdict
 from scoring.scorecard import SentimentLabel
+from services.access import READERS, REDACTED_ROLES, Principal
 from services.search import SearchRequest, SearchResults, Speaker, run_search
 from store.metadata import Clean, Language
 from store.search import SearchFilter

@@ -15,23 +15,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
-from api.http.auth import REDACTED_ROLES, REVIEWERS, Principal, require, services_of
-from api.http.errors import error_responses
-from api.http.routes import MAX_OFFSET, IsoDay, known_query_only
+from api.common.auth import require, services_of
+from api.common.days import IsoDay
+from api.common.errors import error_responses
+from api.http.routes import MAX_OFFSET, known_query_only
 from insights.topic_trends import TopicSummary
 from runtime.services import Services
+from services.access import REDACTED_ROLES, TOPIC_READERS, Principal
 from services.insights import MAX_REPORT_DAYS
 from services.topics import TopicsPeriod, period_bounds, period_end, period_topics, topics
 from store.metadata import Clean
 from store.tables import TopicRunRow
-from store.tokens import Role
 from store.topics import TopicCall
 
 router = APIRouter(
     tags=["topics"], responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)]
 )
 
-TOPIC_READERS = (*REVIEWERS, Role.TRAINER)
 DEFAULT_DAYS = 30
 
 First = Annotated[IsoDay | None, Query(description="the first day (default: `days` days up to today)")]

@@ -12,16 +12,16 @@ import structlog
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.http.auth import BrowserSession, services_of
+from api.common.auth import BrowserSession, services_of
 from api.web.pages import render
 from api.web.session import form_for, page_for
-from store.tokens import ROLES, Role
+from services.access import ADMINS
+from store.tokens import ROLES
 from store.users import UserError
 
 log = structlog.get_logger("callqa.web")
 router = APIRouter(include_in_schema=False)
 
-ADMINS = (Role.ADMIN,)
 Field64 = Annotated[str, Form(max_length=64)]
 Field100 = Annotated[str, Form(max_length=100)]
 

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from api.http.auth import BrowserSession, services_of
-from api.http.calibration_routes import CALIBRATORS, ROLLBACK_ROLES, RunReport, history_of, run
+from api.common.auth import BrowserSession, services_of
+from api.http.calibration_routes import RunReport, history_of, run
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for
+from services.access import CALIBRATORS, ROLLBACK_ROLES
 from services.calibration import rollback
 from store.calibrations import NothingToRollBack
 

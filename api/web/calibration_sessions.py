@@ -17,8 +17,8 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from api.http.auth import BrowserSession, services_of
-from api.http.calibration_session_routes import MANAGERS, RATERS, SessionId, status_of, viewer_of
+from api.common.auth import BrowserSession, services_of
+from api.http.calibration_session_routes import SessionId, status_of, viewer_of
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for
 from review.calibration_sessions import MIN_INSPECTORS, SessionRefused, SessionState
@@ -27,6 +27,7 @@ from runtime.services import Services
 from scoring.results import ItemStatus, Verdict
 from scoring.routing import RoutingQueue
 from services import calibration_sessions as sessions
+from services.access import MANAGERS, RATERS
 from services.calibration_sessions import SessionCall
 from store.calibration_sessions import NewAnswer, SessionFilter, SessionRecord
 from store.calls import CallFilter

@@ -16,9 +16,8 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from pydantic import ValidationError
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from api.http.auth import READERS, REDACTED_ROLES, REVIEWERS, BrowserSession, services_of
-from api.http.errors import problems, summary
-from api.http.library_routes import LIBRARY_READERS
+from api.common.auth import BrowserSession, services_of
+from api.common.errors import problems, summary
 from api.http.routes import detail_of
 from api.http.schemas import CallDetail
 from api.web.disputes import call_page_context
@@ -29,9 +28,9 @@ from api.web.transcript_lines import transcript_html
 from runtime.evidence import MARK_REQUEST, EvidenceMark
 from runtime.services import Services
 from scoring.results import ItemStatus
+from services.access import EVIDENCE_REMOVERS, LIBRARY_READERS, READERS, REDACTED_ROLES, REVIEWERS
 from services.calibration_sessions import blind_refusal
 from services.evidence import (
-    REMOVERS,
     MarkRefused,
     MayNotRemove,
     NoSuchMark,
@@ -170,7 +169,7 @@ def call_page(
             "may_mark": may_mark,
             "mark_items": _mark_items(services, review) if may_mark and review else {},
             "kind_labels": KIND_LABELS,
-            "may_remove_any": role in REMOVERS,
+            "may_remove_any": role in EVIDENCE_REMOVERS,
             "machine_items": {item.item_id: item for item in review.machine.items} if review else {},
             "next_call": _next_call(services, call.id) if role in REVIEWERS else None,
             "may_save": role in LIBRARY_READERS,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.http.auth import DISPUTE_DECIDERS, DISPUTERS, BrowserSession, services_of
+from api.common.auth import BrowserSession, services_of
 from api.http.dispute_routes import DisputeId, status_of
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for
@@ -20,6 +20,7 @@ from review.disputes import DisputeRefused, DisputeState
 from runtime.services import Services
 from scoring.results import ItemStatus
 from services import disputes
+from services.access import DISPUTE_DECIDERS, DISPUTERS
 from services.reviewing import ReviewState
 from store.disputes import DisputeFilter
 from store.tables import Call

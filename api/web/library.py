@@ -19,16 +19,16 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from api.http.auth import BrowserSession, services_of
+from api.common.auth import BrowserSession, services_of
+from api.common.errors import problems, summary
 from api.http.bookmark_routes import clip_response
-from api.http.errors import problems, summary
-from api.http.library_routes import LIBRARY_READERS
 from api.web.pages import PageRefused, render
 from api.web.reports import read_period
 from api.web.session import form_for, page_for
 from insights.coaching import Peers, error_cases, training_needs
 from insights.excellence import best_examples, rank_excellent
 from services import library
+from services.access import LIBRARY_READERS
 from services.clips import Clip, ClipRefused, NothingToExport, clip_of, may_hear
 from services.insights import period_facts
 from services.library import BOOKMARK_CHANGE, BOOKMARK_REQUEST, MayNotChange, MomentRefused, NoSuchBookmark

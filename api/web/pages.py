@@ -14,9 +14,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from api.http.auth import DISPUTE_DECIDERS, REVIEWERS, SEARCH_PAGE_ROLES, BrowserSession
-from api.http.library_routes import LIBRARY_READERS
-from api.http.topic_routes import TOPIC_READERS
+from api.common.auth import BrowserSession
+from services.access import DISPUTE_DECIDERS, LIBRARY_READERS, REVIEWERS, SEARCH_PAGE_ROLES, TOPIC_READERS
 from store.tokens import Role
 
 HERE = Path(__file__).parent

@@ -10,11 +10,11 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from api.http.auth import BrowserSession, services_of
-from api.http.sampling_routes import PASS_RATE_READERS
+from api.common.auth import BrowserSession, services_of
 from api.web.pages import render
 from api.web.queue import Text
 from api.web.session import page_for
+from services.access import PASS_RATE_READERS
 from services.sampling import GroupBy, pass_rate_report
 
 router = APIRouter(include_in_schema=False)

@@ -17,20 +17,18 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.http.auth import REVIEWERS, BrowserSession, services_of
+from api.common.auth import BrowserSession, services_of
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for, safe_next
 from review.queue_reasons import REASONS, QueueReason, not_said_by_routing, sampling_reasons
 from scoring.results import Verdict
+from services.access import MANAGERS, REVIEWERS
 from store.review_queue import ClaimError, QueueFilter
 from store.tables import SampleSelection
-from store.tokens import Role
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
-MANAGERS = (Role.ADMIN, Role.SUPERVISOR)
-"""Who may assign calls to reviewers and release anyone's claim."""
 
 CLAIMED = {"": "anyone's or no one's", "mine": "claimed by me", "unclaimed": "not claimed"}
 

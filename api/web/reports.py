@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.http.auth import REVIEWERS, BrowserSession, services_of
-from api.http.routes import IsoDay
+from api.common.auth import BrowserSession, services_of
+from api.common.days import IsoDay
 from api.web.charts import item_failure_chart, trend_chart
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for
@@ -23,6 +23,7 @@ from insights.alerts import AlertKind
 from insights.report import Report
 from insights.report_csv import report_csv
 from runtime.services import Services
+from services.access import REVIEWERS
 from services.insights import MAX_REPORT_DAYS, alerts, period_report, reports, stored_report
 
 router = APIRouter(include_in_schema=False)

@@ -17,11 +17,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
-from api.http.auth import REDACTED_ROLES, SEARCH_PAGE_ROLES, BrowserSession, services_of
-from api.http.routes import day_start
+from api.common.auth import BrowserSession, services_of
+from api.common.days import day_start
 from api.web.pages import render
 from api.web.session import page_for
 from scoring.results import Verdict
+from services.access import REDACTED_ROLES, SEARCH_PAGE_ROLES
 from services.search import SearchHit, SearchRequest, Speaker, run_search
 from store.metadata import Language
 from store.search import SearchFilter

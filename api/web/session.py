@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Form, Request
 from starlette.responses import Response
 
-from api.http.auth import BrowserSession, Principal, services_of
-from api.http.guard import PageGate
+from api.common.auth import BrowserSession, services_of
+from api.common.guard import PageGate
 from api.web.pages import PageRefused
 from runtime.services import Services
+from services.access import Principal
 from store.tokens import Role
 
 SESSION_COOKIE = "callqa_session"

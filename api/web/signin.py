@@ -16,7 +16,7 @@ import structlog
 from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.http.auth import READERS, REVIEWERS, BrowserSession, services_of
+from api.common.auth import BrowserSession, services_of
 from api.web.pages import render
 from api.web.session import (
     SESSION_COOKIE,
@@ -30,6 +30,7 @@ from api.web.session import (
 )
 from api.web.throttle import SignInThrottle
 from runtime.services import Services
+from services.access import READERS, REVIEWERS
 
 log = structlog.get_logger("callqa.web")
 router = APIRouter(include_in_schema=False)

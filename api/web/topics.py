@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from api.http.auth import REDACTED_ROLES, BrowserSession, services_of
-from api.http.topic_routes import DEFAULT_DAYS, TOPIC_READERS, TopicCallView
+from api.common.auth import BrowserSession, services_of
+from api.http.topic_routes import DEFAULT_DAYS, TopicCallView
 from api.web.charts import day_bars
 from api.web.pages import PageRefused, render
 from api.web.reports import read_period
 from api.web.session import page_for
+from services.access import REDACTED_ROLES, TOPIC_READERS
 from services.topics import period_bounds, period_end, period_topics, topics
 
 router = APIRouter(include_in_schema=False)

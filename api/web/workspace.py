@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.http.guard import PageGate
+from api.common.guard import PageGate
 from api.web import (
     admin,
     calibration,

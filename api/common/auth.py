@@ -1,6 +1,6 @@
 """Who is asking, and what their role may do: no endpoint but /health is ever open.
 
-The token is checked by the request guard (api/http/guard.py) before the body is read; the
+The token is checked by the request guard (api/common/guard.py) before the body is read; the
 dependencies here read the principal it found and check the role, and declare the bearer
 scheme so /docs shows the Authorize button.
 """
@@ -14,44 +14,11 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from runtime.services import Services
+from services.access import Principal
 from services.dispatch import Dispatch
 from store.tokens import Role
 
 _bearer = HTTPBearer(auto_error=False, description="`callqa token create --role ...`")
-
-UPLOADERS = (Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
-REVIEWERS = (Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
-READERS = tuple(Role)
-REDACTED_ROLES = (Role.TRAINER, Role.AGENT)
-SEARCH_PAGE_ROLES = (*REVIEWERS, Role.TRAINER)
-"""Who opens the search page (trainers read masked text); every role may call GET /search."""
-DISPUTERS = (Role.AGENT,)
-DISPUTE_DECIDERS = (Role.ADMIN, Role.SUPERVISOR)
-"""Inspectors do not decide disputes: the item they reviewed may be the one disputed."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    """A bearer token, or in the web workspace a signed-in user (`user`) or token."""
-
-    token_id: int | None
-    role: Role
-    agent_id: str | None
-    user: str | None = None
-
-    @property
-    def holder(self) -> str:
-        """Who, without the role: a user name, or `token N` (user names have no spaces)."""
-        return self.user if self.user is not None else f"token {self.token_id}"
-
-    @property
-    def actor(self) -> str:
-        """Who did it, as the audit log and review decisions record it."""
-        return f"{'user ' if self.user is not None else ''}{self.holder} ({self.role.value})"
-
-    def may_see(self, agent_id: str | None) -> bool:
-        """Agents see only their own calls; every other role sees all."""
-        return self.role != Role.AGENT or (agent_id is not None and agent_id == self.agent_id)
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ from starlette.requests import cookie_parser
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.http.auth import BrowserSession, Principal
-from api.http.errors import error_response
-from api.http.token_cache import TokenCache
+from api.common.auth import BrowserSession
+from api.common.errors import error_response
+from api.common.token_cache import TokenCache
+from services.access import Principal
 from store.db import DATABASE_DOWN
 
 log = structlog.get_logger("callqa.api")

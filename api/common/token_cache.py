@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from cachetools import TTLCache
 
-from api.http.auth import Principal
+from services.access import Principal
 
 
 @dataclass(frozen=True)
