@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -10,23 +9,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.render import message, safe, terminal_json
+from api.render import message, safe
 from review.agreement import Agreement
 from review.calibration import Compared
 from runtime.services import Services
 from runtime.settings import get_settings
-from services.calibration import (
-    SENTIMENT_HEAD,
-    HeadOutcome,
-    Outcome,
-    calibration_key,
-    refit_sentiment_head,
-    repository,
-    rollback,
-    run_calibration,
+from services.calibration import SENTIMENT_HEAD
+from services.calibration_runs import (
+    CalibrationVersion,
+    RunOutcome,
+    calibration_history,
+    roll_back,
+    run_calibrations,
 )
 from store.calibrations import NothingToRollBack
-from store.tables import CalibrationRow
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
@@ -46,28 +42,25 @@ def calibrate(
         typer.Option("--rollback", help="withdraw the card's active calibration, restore the one before"),
     ] = False,
     history: Annotated[bool, typer.Option("--history", help="list the stored versions")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="print the runs as JSON")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="print the report as JSON (as the API returns it)")
+    ] = False,
 ) -> None:
     """Learn per-item cut-offs and exemplars from inspectors' corrections; activate the new
     version only when agreement on corrections it did not learn from does not fall."""
     services = Services(get_settings())
     try:
         if undo:
-            _rollback(services, card)
+            _rollback(services, card, json_out)
         elif history:
-            _history(services, card)
+            _history(services, card, json_out)
         else:
-            head = None if card else refit_sentiment_head(services, dry_run=dry_run, actor="cli")
-            outcomes = run_calibration(services, card, dry_run=dry_run, actor="cli")
+            report = run_calibrations(services, card, dry_run=dry_run, actor="cli")
             if json_out:
-                print(
-                    terminal_json([_document(o) for o in outcomes] + ([_head_document(head)] if head else []))
-                )
+                print(report.model_dump_json(indent=2))
                 return
-            for outcome in outcomes:
+            for outcome in report.outcomes:
                 _print(outcome, dry_run)
-            if head is not None:
-                _print_head(head, dry_run)
     except KeyError as error:
         errors.print(message("error:", "red", error.args[0]))
         raise typer.Exit(2) from error
@@ -75,103 +68,75 @@ def calibrate(
         services.close()
 
 
-def _rollback(services: Services, card: str | None) -> None:
+def _rollback(services: Services, card: str | None, json_out: bool) -> None:
     if card is None:
         errors.print(
             message("error:", "red", "--rollback needs --card: which card's calibration to withdraw")
         )
         raise typer.Exit(2)
     try:
-        done = rollback(services, card, "cli")
+        done = roll_back(services, card, "cli")
     except NothingToRollBack as error:
         errors.print(message("error:", "red", str(error)))
         raise typer.Exit(1) from error
+    if json_out:
+        print(done.model_dump_json(indent=2))
+        return
     restored = (
-        f"version {done.restored.id} is active again" if done.restored else "the card is scored as written"
+        f"version {done.restored.version} is active again"
+        if done.restored
+        else "the card is scored as written"
     )
-    console.print(safe(f"{done.withdrawn.scorecard_key}: version {done.withdrawn.id} withdrawn; {restored}"))
+    withdrawn = done.withdrawn
+    console.print(safe(f"{withdrawn.scorecard}: version {withdrawn.version} withdrawn; {restored}"))
 
 
-def _history(services: Services, card: str | None) -> None:
-    key = None if card is None else calibration_key(services, card)
+def _history(services: Services, card: str | None, json_out: bool) -> None:
+    found = calibration_history(services, card)
+    if json_out:
+        print(found.model_dump_json(indent=2))
+        return
     table = Table(title="calibration versions, newest first")
     for name in ("version", "card", "created", "by", "state", "why"):
         table.add_column(name)
-    for row in repository(services).history(key):
+    for version in (version for each in found.cards for version in each.versions):
         table.add_row(
-            str(row.id),
-            safe(row.scorecard_key),
-            row.created_at.strftime("%Y-%m-%d %H:%M"),
-            safe(row.created_by),
-            row.state,
-            safe(row.state_reason or ""),
+            str(version.version),
+            safe(version.scorecard),
+            version.created_at.strftime("%Y-%m-%d %H:%M"),
+            safe(version.created_by),
+            version.state.value,
+            safe(version.why or ""),
         )
     console.print(table)
 
 
-def _document(outcome: Outcome) -> dict[str, object]:
-    return {
-        "scorecard": outcome.scorecard_key,
-        "examples": outcome.examples,
-        "version": outcome.stored.id if outcome.stored else None,
-        "state": outcome.stored.state if outcome.stored else None,
-        "run": json.loads(outcome.run.model_dump_json()) if outcome.run else None,
-    }
-
-
-def _head_document(head: HeadOutcome) -> dict[str, object]:
-    return {
-        "scorecard": SENTIMENT_HEAD,
-        "examples": head.corrected_turns,
-        "version": head.stored.id if head.stored else None,
-        "state": head.stored.state if head.stored else None,
-        "run": json.loads(head.run.model_dump_json(exclude={"head"})),
-    }
-
-
-def _print_head(head: HeadOutcome, dry_run: bool) -> None:
-    run = head.run
-    _print_assessment(
-        f"{SENTIMENT_HEAD}: {head.corrected_turns} corrected customer turns",
-        run.held_out,
-        run.method,
-        _verdict(head.stored, dry_run, run.activate),
-        run.items,
-        run.reasons,
-    )
-
-
-def _verdict(stored: CalibrationRow | None, dry_run: bool, activate: bool) -> str:
-    if stored is not None:
-        return f"version {stored.id} {stored.state}"
+def _verdict(version: CalibrationVersion | None, dry_run: bool, activate: bool) -> str:
+    if version is not None:
+        return f"version {version.version} {version.state.value}"
     if dry_run:
         return "dry run: " + ("would be activated" if activate else "would be rejected")
     return "unchanged, not stored"
 
 
-def _print_assessment(
-    title: str, held_out: int, method: str, verdict: str, items: list[Compared], reasons: list[str]
-) -> None:
-    console.print(safe(f"{title}, held out: {held_out} ({method.replace('_', ' ')}) -> {verdict}"))
-    if items:
-        console.print(_table(items))
-    for reason in reasons:
-        console.print(message("not activated:", "yellow", reason))
-
-
-def _print(outcome: Outcome, dry_run: bool) -> None:
-    if outcome.run is None:
-        console.print(safe(f"{outcome.scorecard_key}: no reviewed items yet, nothing to learn from"))
+def _print(outcome: RunOutcome, dry_run: bool) -> None:
+    assessment = outcome.assessment
+    if assessment is None:
+        console.print(safe(outcome.summary))
         return
-    assessment = outcome.run.assessment
-    _print_assessment(
-        f"{outcome.scorecard_key}: {outcome.examples} reviewed calls",
-        assessment.held_out,
-        assessment.method,
-        _verdict(outcome.stored, dry_run, assessment.activate),
-        assessment.items,
-        assessment.reasons,
+    learnt_from = "corrected customer turns" if outcome.scorecard == SENTIMENT_HEAD else "reviewed calls"
+    verdict = _verdict(outcome.version, dry_run, assessment.activate)
+    method = assessment.method.replace("_", " ")
+    console.print(
+        safe(
+            f"{outcome.scorecard}: {outcome.examples} {learnt_from}, held out: {assessment.held_out} "
+            f"({method}) -> {verdict}"
+        )
     )
+    if assessment.items:
+        console.print(_table(assessment.items))
+    for reason in assessment.reasons:
+        console.print(message("not activated:", "yellow", reason))
 
 
 def _table(rows: list[Compared]) -> Table:

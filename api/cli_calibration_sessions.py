@@ -27,6 +27,10 @@ errors = Console(stderr=True)
 ADMINISTRATOR = Viewer(holder="cli", manager=True)
 
 
+def register(app: typer.Typer) -> None:
+    app.add_typer(calibration_session_app, name="calibration-session")
+
+
 @calibration_session_app.command("report")
 def report(
     session_id: Annotated[int, typer.Argument(help="the session's number", min=1)],

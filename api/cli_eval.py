@@ -17,6 +17,10 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 
+def register(app: typer.Typer) -> None:
+    app.command(name="eval")(evaluate)
+
+
 def evaluate(
     corpus: Annotated[Path, typer.Argument(help="a corpus folder in the shared/eval/SCHEMA.md format")],
     out: Annotated[Path, typer.Option(help="where to write the evaluation report (JSON)")] = Path(

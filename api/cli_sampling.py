@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.common.days import parse_day
 from api.render import message, safe, terminal_json
 from api.roster_csv import read_roster_csv
 from review.pass_rates import PassRate
@@ -133,9 +134,9 @@ def _summary(done: QueueDay) -> str:
 
 def _day(text: str) -> date:
     try:
-        day = date.fromisoformat(text)
+        day = parse_day(text)
     except ValueError as error:
-        errors.print(message("error:", "red", f"{text!r} is not a day (YYYY-MM-DD)"))
+        errors.print(message("error:", "red", error))
         raise typer.Exit(2) from error
     if not date.min < day < date.max:
         errors.print(

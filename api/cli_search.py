@@ -17,16 +17,15 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from api.common.days import day_start
+from api.common.days import option_day
 from api.http.search_routes import results_csv
 from api.render import message, safe, terminal_json
 from runtime.services import Services
 from runtime.settings import get_settings
 from scoring.results import Verdict
-from services.search import SearchHit, SearchRequest, Speaker, run_search
+from services.search import SearchCriteria, SearchHit, Speaker, search_for
 from services.search_index import reindex as reindex_calls
 from store.metadata import Language
-from store.search import SearchFilter
 from store.search_query import QuerySyntaxError
 from store.tables import CallStatus
 
@@ -50,6 +49,10 @@ search_app = typer.Typer(
 )
 
 
+def register(app: typer.Typer) -> None:
+    app.add_typer(search_app, name="search")
+
+
 @search_app.command()
 def find(
     query: Annotated[
@@ -61,10 +64,10 @@ def find(
     semantic: Annotated[bool, typer.Option(help="rank turns by meaning")] = False,
     speaker: Annotated[Speaker | None, typer.Option(help="only this party's turns")] = None,
     date_from: Annotated[
-        str | None, typer.Option("--from", help="calls started on or after (YYYY-MM-DD)")
+        date | None, typer.Option("--from", parser=option_day, help="calls started on or after (YYYY-MM-DD)")
     ] = None,
     date_to: Annotated[
-        str | None, typer.Option("--to", help="calls started on or before (YYYY-MM-DD)")
+        date | None, typer.Option("--to", parser=option_day, help="calls started on or before (YYYY-MM-DD)")
     ] = None,
     agent: Annotated[str | None, typer.Option(help="agent id")] = None,
     team: str | None = None,
@@ -92,9 +95,12 @@ def find(
     """Print the turns that match, newest call first (by meaning: nearest first)."""
     if sentiment is not None and sentiment not in ("negative", "neutral", "positive"):
         raise typer.BadParameter("negative, neutral or positive", param_hint="--sentiment")
-    filters = SearchFilter(
-        started_from=day_start(_day(date_from, "--from")),
-        started_to=day_start(_day(date_to, "--to"), next_day=True),
+    criteria = SearchCriteria(
+        q=query,
+        semantic=semantic,
+        speaker=speaker,
+        date_from=date_from,
+        date_to=date_to,
         agent_id=agent,
         team=team,
         queue=queue,
@@ -105,14 +111,13 @@ def find(
         failed_item=failed_item,
         sentiment=sentiment,
         escalation=escalation,
-        dead_air_min_s=dead_air_min,
-        overtalk_min_s=overtalk_min,
+        dead_air_min=dead_air_min,
+        overtalk_min=overtalk_min,
         status=status,
-        speaker=speaker,
     )
     services = Services(get_settings())
     try:
-        results = run_search(services, SearchRequest(query, filters, semantic, redacted, limit, offset))
+        results = search_for(services, None, criteria, limit, offset, redacted)
     except QuerySyntaxError as error:
         errors.print(message("error:", "red", f"query: {error}"))
         raise typer.Exit(2) from error
@@ -167,12 +172,3 @@ def marked(hit: SearchHit) -> Text:
         at = span.end
     out.append_text(safe(hit.text[at:]))
     return out
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise typer.BadParameter("expected YYYY-MM-DD", param_hint=option) from error

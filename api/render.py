@@ -17,7 +17,7 @@ from rich.text import Text
 from asr.transcript import Transcript
 from review.agreement import Agreement
 from scoring.escalation import Escalation
-from scoring.results import Analysis, ConversationStats, ItemResult, Verdict
+from scoring.results import Analysis, ConversationStats, FindingKind, ItemResult, Verdict
 from scoring.routing import RoutingQueue
 from scoring.sentiment import SentimentSummary
 from store.tables import Call, CallStatus
@@ -161,7 +161,8 @@ def _analysis_parts(analysis: Analysis) -> list[Any]:
         found = analysis.redaction.counts()
         masked = ", ".join(f"{n} {kind}" for kind, n in sorted(found.items())) or "none found"
         parts.append(Text(f"personal data (masked for agents and trainers): {masked}"))
-    findings = [f for f in analysis.findings if f.kind in ("silence", "overtalk", "hold")]
+    timing_kinds = (FindingKind.SILENCE, FindingKind.OVERTALK, FindingKind.HOLD)
+    findings = [f for f in analysis.findings if f.kind in timing_kinds]
     if findings:
         timing = Table(title="Silences, hold and overtalk", expand=True)
         timing.add_column("time", no_wrap=True)

@@ -1,6 +1,6 @@
 """How much review data calibration needs, and what a run costs: `python -m benchmarks.calibration_data`
-(from the repository root: it scores the calls of tests/test_calibration.py, the card and wording
-the unit tests pin down).
+(from the repository root: it scores the calls of tests/support/calibration.py, the card and
+wording the unit tests pin down).
 
 1. The width of the 95% intervals of accuracy and Cohen's kappa (review/agreement.py) against the
    number of reviewed decisions of one item, at a typical machine (90% agreement, 30% of calls
@@ -19,7 +19,7 @@ import time
 from review.agreement import Pair, agreement_by_item
 from review.calibration import calibrate, fit, predictions
 from scoring.results import ItemStatus
-from tests.test_calibration import ACCOUNT, BIRTHDAY, CARD, call, example, verification
+from tests.support.calibration import ACCOUNT, BIRTHDAY, CARD, call, example, verification
 
 
 def interval_widths() -> None:

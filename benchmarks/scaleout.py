@@ -3,10 +3,11 @@
     python -m benchmarks.scaleout                                  # everything, full sizes
     python -m benchmarks.scaleout --calls 8 --burst 60 --clients 6 --only throughput,burst,faults
 
-The topology (benchmarks/topology.py): a PostgreSQL database of its own on the server at
-CALLQA_TEST_POSTGRES (dropped afterwards), a Redis server of its own without persistence, two
-`callqa serve --no-workers` API processes, single-threaded ASR workers (`celery ... -Q asr`,
-CALLQA_ASR_CPU_THREADS=1) and one analysis worker (`-Q analysis`), one shared audio folder.
+The topology (tests/support/topology.py, shared with the fault tests): a PostgreSQL database of
+its own on the server at CALLQA_TEST_POSTGRES (dropped afterwards), a Redis server of its own
+without persistence, two `callqa serve --no-workers` API processes, single-threaded ASR workers
+(`celery ... -Q asr`, CALLQA_ASR_CPU_THREADS=1) and one analysis worker (`-Q analysis`), one
+shared audio folder.
 Calls are uploaded over HTTP by concurrent clients, alternating between the two API processes.
 
 Parts (`--only`):
@@ -63,7 +64,14 @@ from sqlalchemy.engine import make_url
 from asr.decode import decode
 from benchmarks.bare_scaling import bare_scaling
 from benchmarks.cpu_split import snapshot, used_between
-from benchmarks.topology import (
+from runtime.services import Services
+from runtime.settings import Settings
+from services.dispatch import ANALYSIS_QUEUE, ASR_QUEUE
+from store.db import session_factory
+from store.heartbeats import HEARTBEAT, HeartbeatRepository
+from store.metadata import CallMetadata
+from store.tables import AnalysisRow, Call, CallStatus, StageLease, TranscriptRow
+from tests.support.topology import (
     RedisServer,
     TcpProxy,
     api_server,
@@ -73,13 +81,6 @@ from benchmarks.topology import (
     stop,
     wait_for,
 )
-from runtime.services import Services
-from runtime.settings import Settings
-from services.dispatch import ANALYSIS_QUEUE, ASR_QUEUE
-from store.db import session_factory
-from store.heartbeats import HEARTBEAT, HeartbeatRepository
-from store.metadata import CallMetadata
-from store.tables import AnalysisRow, Call, CallStatus, StageLease, TranscriptRow
 from workers.celery_app import create_celery
 from workers.dispatch import Dispatcher
 

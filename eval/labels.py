@@ -4,7 +4,8 @@
 differs between teams is which item says what. The map names, per language, the card that scores
 the calls, and which item gives each boolean label, the forbidden phrases and each fail code. It
 is checked like a scorecard: every problem at once as `file:line: field: problem`, including an
-item that the language's card does not have (a typo there would silently score as "missing").
+item that the language's card does not have (a typo there would silently score as "missing"), or
+one whose type cannot give the label (its type says which it can: `ItemBase.corpus_labels`).
 """
 
 from __future__ import annotations
@@ -19,15 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from eval.metrics import BINARY_MISSING_LABELS, FAIL_CODES
 from scoring.catalog import ScorecardCatalog
-from scoring.scorecard import (
-    AnyItem,
-    PhraseAbsentItem,
-    Scorecard,
-    ScorecardError,
-    line_of,
-    load_scorecard,
-    validation_problems,
-)
+from scoring.items.base import CorpusLabel, ItemBase
+from scoring.items.registry import ITEM_TYPES
+from scoring.scorecard import Scorecard, ScorecardError, line_of, load_scorecard, validation_problems
 
 DEV_LABELS = Path(__file__).parent / "dev-labels.yaml"
 SCORECARD_DIR = Path(__file__).parent / "scorecards"
@@ -133,12 +128,17 @@ def _resolve(
                     f"scorecards.{language}: {cards[language].key} is for {cards[language].language!r} calls",
                 )
             )
-    references: list[tuple[list[Any], str]] = [
-        *((["labels", label], item) for label, item in mapping.labels.items()),
-        *((["fail_reasons", item], item) for item in mapping.fail_reasons),
-        *([(["forbidden_phrases"], mapping.forbidden_phrases)] if mapping.forbidden_phrases else []),
+    # (where in the map, the item named, the label it must give; a fail code any item gives)
+    references: list[tuple[list[Any], str, CorpusLabel | None]] = [
+        *((["labels", label], item, CorpusLabel.DONE) for label, item in mapping.labels.items()),
+        *((["fail_reasons", item], item, None) for item in mapping.fail_reasons),
+        *(
+            [(["forbidden_phrases"], mapping.forbidden_phrases, CorpusLabel.FORBIDDEN_PHRASES)]
+            if mapping.forbidden_phrases
+            else []
+        ),
     ]
-    for loc, item_id in references:
+    for loc, item_id, gives in references:
         field = ".".join(str(p) for p in loc)
         for language, card in cards.items():
             item = _item(card, item_id)
@@ -146,9 +146,16 @@ def _resolve(
                 problems.append(
                     (loc, f"{field}: item {item_id!r} is not in scorecard {card.key} ({language})")
                 )
-            elif loc == ["forbidden_phrases"] and not isinstance(item, PhraseAbsentItem):
-                problems.append((loc, f"{field}: item {item_id!r} of {card.key} is not a phrase_absent item"))
+            elif gives is not None and gives not in item.corpus_labels:
+                problems.append(
+                    (loc, f"{field}: item {item_id!r} of {card.key} is not a {_giving(gives)} item")
+                )
     return cards, problems
+
+
+def _giving(label: CorpusLabel) -> str:
+    """The item types that can give the label, as the card names them."""
+    return " or ".join(name for name, model in ITEM_TYPES.items() if label in model.corpus_labels)
 
 
 def _unknown_names(mapping: LabelMap) -> list[tuple[list[Any], str]]:
@@ -178,5 +185,5 @@ def _unknown_names(mapping: LabelMap) -> list[tuple[list[Any], str]]:
     return problems
 
 
-def _item(card: Scorecard, item_id: str) -> AnyItem | None:
+def _item(card: Scorecard, item_id: str) -> ItemBase | None:
     return next((item for item in card.all_items() if item.id == item_id), None)

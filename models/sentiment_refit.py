@@ -46,7 +46,8 @@ class RefitSettings:
     """`pull`: the L2 strength towards the starting head, in units of example weight (a corrected
     turn weighs CORRECTED_WEIGHT): a few corrected turns nudge the head, hundreds move it; 5 was
     the value at which ten sarcastic complaints relabelled negative turned a held-out one without
-    turning "thank you, that was really helpful" (tests/test_sentiment_refit.py). `steps`:
+    turning "thank you, that was really helpful"
+    (tests/integration/services/test_sentiment_refit.py). `steps`:
     gradient steps of the convex problem (step 1/L, so it cannot diverge)."""
 
     pull: float = 5.0

@@ -38,24 +38,20 @@ from models.embeddings import meaning_encoder
 from models.risk import RiskModel
 from review.agreement import Agreement, Pair, agreement_by_item
 from review.final_score import HUMAN_STATUSES
+from scoring.card_parts import Condition, Window
 from scoring.evaluate import decide_items, rivals_of
+from scoring.items.base import Cutoff, ItemBase
 from scoring.matching import sentence_like
 from scoring.results import ItemStatus
-from scoring.scorecard import (
-    AnyItem,
-    Condition,
-    PhraseAbsentItem,
-    PhrasePresentItem,
-    Scorecard,
-    ScriptStepsItem,
-    Window,
-)
+from scoring.scorecard import Scorecard
 from scoring.semantic import find_meaning
 from scoring.sentiment import SentimentSummary
 from scoring.text import normalise
 
 EPSILON = 1e-9
 T = TypeVar("T")
+CONDITION_CUTOFFS: tuple[Cutoff, ...] = ("semantic", "min_similarity")
+"""An `applies_if` condition's cut-offs, whatever the item's type."""
 
 
 class CalibrationError(ValueError):
@@ -321,7 +317,8 @@ def _fit_item(card: Scorecard, item_id: str, targets: list[Target], settings: Fi
     condition = item.applies_if
     if condition is not None and condition.phrases:
         card = _fit_phrases(card, item_id, targets, settings, on_condition=True)
-    if isinstance(item, PhrasePresentItem | ScriptStepsItem | PhraseAbsentItem):
+    tuning = item.tuning()
+    if tuning.cutoffs or tuning.exemplars is not None:
         card = _fit_phrases(card, item_id, targets, settings, on_condition=False)
     return card
 
@@ -349,17 +346,16 @@ def _fit_phrases(
     return best
 
 
-def _knobs(item: AnyItem, on_condition: bool) -> tuple[str, ...]:
-    """The cut-offs there are to fit: forbidden phrases are matched literally only."""
-    if on_condition or isinstance(item, PhrasePresentItem | ScriptStepsItem):
-        return ("semantic", "min_similarity")
-    return ("min_similarity",) if isinstance(item, PhraseAbsentItem) else ()
+def _knobs(item: ItemBase, on_condition: bool) -> tuple[Cutoff, ...]:
+    """The cut-offs there are to fit: a condition's, or those the item's type names."""
+    return CONDITION_CUTOFFS if on_condition else item.tuning().cutoffs
 
 
-def _knob(item: AnyItem, knob: str, on_condition: bool) -> tuple[type[BaseModel], float | None]:
-    """The model class whose schema bounds the cut-off, and its value now."""
+def _knob(item: ItemBase, knob: str, on_condition: bool) -> tuple[type[BaseModel], float | None]:
+    """The model class whose schema bounds the cut-off, and its value now (None where the model
+    has no such cut-off: forbidden phrases have no semantic one)."""
     target: BaseModel = item.applies_if if on_condition and item.applies_if is not None else item
-    value: float | None = getattr(target, knob)
+    value: float | None = getattr(target, knob, None)
     return type(target), value
 
 
@@ -409,10 +405,11 @@ def _bounds(model: type[BaseModel], knob: str) -> tuple[float, float]:
     return low, high
 
 
-def _takes_exemplars(item: AnyItem, on_condition: bool) -> bool:
-    """Exemplars are for matching by meaning: a condition's or a required phrase's (a script's
-    steps would need them per step; forbidden phrases are matched literally, on purpose)."""
-    return on_condition or isinstance(item, PhrasePresentItem)
+def _takes_exemplars(item: ItemBase, on_condition: bool) -> bool:
+    """Exemplars are for matching by meaning: a condition's, or an item's whose type says where
+    it listens for them (not a script's steps, which would need them per step, nor forbidden
+    phrases, matched literally on purpose)."""
+    return on_condition or item.tuning().exemplars is not None
 
 
 def _exemplar_candidates(
@@ -448,15 +445,16 @@ def _exemplar_candidates(
 
 
 def _nearest_sentence(
-    card: Scorecard, item: AnyItem, transcript: Transcript, on_condition: bool
+    card: Scorecard, item: ItemBase, transcript: Transcript, on_condition: bool
 ) -> str | None:
     """The sentence of the call (the right speaker's, in the item's window) nearest in meaning
     to the phrases and nearer to them than to any other item's: what the machine almost took."""
     condition = item.applies_if
+    listening = item.tuning().exemplars
     if on_condition and condition is not None:
         speaker, window = condition.speaker, Window()
-    elif isinstance(item, PhrasePresentItem):
-        speaker, window = item.speaker, item.window
+    elif listening is not None:
+        speaker, window = listening.speaker, listening.window
     else:
         return None
     phrases = [p for p in _phrases(item, on_condition) if sentence_like(p)]
@@ -476,14 +474,16 @@ def _nearest_sentence(
 # ---- cards and calibrations ---------------------------------------------------------------------
 
 
-def _item(card: Scorecard, item_id: str) -> AnyItem:
+def _item(card: Scorecard, item_id: str) -> ItemBase:
     return next(item for item in card.all_items() if item.id == item_id)
 
 
-def _phrases(item: AnyItem, on_condition: bool) -> list[str]:
+def _phrases(item: ItemBase, on_condition: bool) -> list[str]:
+    """The phrases exemplars join: the condition's, or the item's where its type takes them."""
     if on_condition:
         return item.applies_if.phrases if item.applies_if is not None else []
-    return item.phrases if isinstance(item, PhrasePresentItem | PhraseAbsentItem) else []
+    listening = item.tuning().exemplars
+    return listening.phrases if listening is not None else []
 
 
 def _learnt_phrases(base: Scorecard, fitted: Scorecard, item_id: str, on_condition: bool) -> list[str]:
@@ -497,8 +497,16 @@ def _with_phrase(card: Scorecard, item_id: str, text: str, on_condition: bool) -
         assert item.applies_if is not None
         condition = item.applies_if.model_copy(update={"phrases": [*item.applies_if.phrases, text]})
         return _replace_item(card, item.model_copy(update={"applies_if": condition}))
-    assert isinstance(item, PhrasePresentItem)
-    return _replace_item(card, item.model_copy(update={"phrases": [*item.phrases, text]}))
+    return _replace_item(card, _with_exemplars(item, [text]))
+
+
+def _with_exemplars(item: ItemBase, texts: list[str]) -> ItemBase:
+    """`item` with `texts` added to its phrases (its `phrases` field, as `Listening` says), if its
+    type takes exemplars; else as it is."""
+    listening = item.tuning().exemplars
+    if listening is None:
+        return item
+    return item.model_copy(update={"phrases": [*listening.phrases, *texts]})
 
 
 def _with_value(
@@ -513,11 +521,11 @@ def _with_value(
     return _replace_item(card, item.model_copy(update={knob: value}))
 
 
-def _replace_item(card: Scorecard, new: AnyItem) -> Scorecard:
+def _replace_item(card: Scorecard, new: ItemBase) -> Scorecard:
     return _replace_items(card, [new if item.id == new.id else item for item in card.all_items()])
 
 
-def _replace_items(card: Scorecard, items: list[AnyItem]) -> Scorecard:
+def _replace_items(card: Scorecard, items: list[ItemBase]) -> Scorecard:
     by_id = {item.id: item for item in items}
     sections = [
         section.model_copy(update={"items": [by_id[item.id] for item in section.items]})
@@ -528,14 +536,15 @@ def _replace_items(card: Scorecard, items: list[AnyItem]) -> Scorecard:
 
 def _cutoffs(base: Scorecard, fitted: Scorecard, item_id: str, on_condition: bool) -> Cutoffs | None:
     item = _item(fitted, item_id)
-    target: BaseModel | None = item.applies_if if on_condition else item
-    if on_condition and (target is None or not _phrases(item, True)):
+    if on_condition and (item.applies_if is None or not _phrases(item, True)):
         return None
-    if not isinstance(target, Condition | PhrasePresentItem | PhraseAbsentItem | ScriptStepsItem):
+    if not on_condition and not item.tuning().cutoffs:
         return None
+    _, min_similarity = _knob(item, "min_similarity", on_condition)
+    _, semantic = _knob(item, "semantic", on_condition)
     return Cutoffs(
-        min_similarity=target.min_similarity,
-        semantic=getattr(target, "semantic", None),
+        min_similarity=min_similarity,
+        semantic=semantic,
         exemplars=_learnt_phrases(base, fitted, item_id, on_condition),
     )
 
@@ -557,7 +566,7 @@ def _calibration_of(base: Scorecard, fitted: Scorecard, counts: dict[str, int], 
     )
 
 
-def _calibrated(item: AnyItem, learnt: ItemCalibration | None) -> AnyItem:
+def _calibrated(item: ItemBase, learnt: ItemCalibration | None) -> ItemBase:
     """`item` with what was learnt for it, validated again by its own class (bounds included)."""
     if learnt is None:
         return item
@@ -565,9 +574,7 @@ def _calibrated(item: AnyItem, learnt: ItemCalibration | None) -> AnyItem:
         update: dict[str, object] = {"min_similarity": learnt.item.min_similarity}
         if "semantic" in type(item).model_fields:
             update["semantic"] = learnt.item.semantic
-        if learnt.item.exemplars and isinstance(item, PhrasePresentItem):
-            update["phrases"] = [*item.phrases, *learnt.item.exemplars]
-        item = item.model_copy(update=update)
+        item = _with_exemplars(item, learnt.item.exemplars).model_copy(update=update)
     if learnt.condition is not None and item.applies_if is not None:
         condition = item.applies_if.model_copy(
             update={

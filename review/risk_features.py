@@ -12,7 +12,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from asr.transcript import Transcript
-from scoring.results import Analysis, ItemStatus, Verdict
+from scoring.results import Analysis, FindingKind, ItemStatus, Verdict
 
 SNR_CEILING_DB = 40.0
 """Above this a channel is clean; higher figures say nothing more about the call."""
@@ -48,7 +48,7 @@ def risk_features(analysis: Analysis, transcript: Transcript | None = None) -> R
     """Without the transcript the audio-quality features read as clean audio."""
     score = analysis.score
     passed = [i for i in score.items if i.status == ItemStatus.PASS]
-    pass_confidence = [f.confidence for i in passed for f in i.evidence if f.kind != "dead_air"]
+    pass_confidence = [f.confidence for i in passed for f in i.evidence if f.kind != FindingKind.DEAD_AIR]
     stats = analysis.stats
     sentiment = analysis.sentiment
     escalation = analysis.escalation
@@ -60,13 +60,13 @@ def risk_features(analysis: Analysis, transcript: Transcript | None = None) -> R
         failed_critical=sum(i.critical for i in score.failed_items),
         undecidable_items=len(score.undecidable_items),
         na_items=sum(i.status == ItemStatus.NA for i in score.items),
-        near_misses=sum(f.kind == "possible_phrase" for f in analysis.findings),
+        near_misses=sum(f.kind == FindingKind.POSSIBLE_PHRASE for f in analysis.findings),
         min_pass_confidence=min(pass_confidence, default=1.0),
         margin=0.0 if score.total is None else (score.total - score.pass_mark) / 100.0,
-        dead_air=sum(f.kind == "dead_air" for f in analysis.findings),
+        dead_air=sum(f.kind == FindingKind.DEAD_AIR for f in analysis.findings),
         silence_minutes=stats.silence_seconds / 60.0 if stats else 0.0,
         overtalk_seconds=stats.overtalk_seconds if stats else 0.0,
-        negative_turns=sum(f.kind == "negative_sentiment" for f in analysis.findings),
+        negative_turns=sum(f.kind == FindingKind.NEGATIVE_SENTIMENT for f in analysis.findings),
         customer_end_negative=float(sentiment is not None and sentiment.customer_end == "negative"),
         escalation_cues=len(escalation.cues) if escalation else 0.0,
         escalation_risk=float(escalation is not None and escalation.risk),

@@ -18,9 +18,9 @@ import yaml
 from pydantic import BaseModel, Field
 
 from asr.transcript import Transcript
+from scoring.card_parts import Window
 from scoring.matching import said
 from scoring.phrases import PhraseHit
-from scoring.scorecard import Window
 from scoring.sentiment import SentimentSummary
 
 CUES_PATH = Path(__file__).parent / "cues" / "escalation.yaml"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from asr.transcript import Transcript
 from models.embeddings import meaning_encoder
+from scoring.card_parts import SpeakerScope, Window
 from scoring.phrases import PhraseHit, find_phrases
-from scoring.scorecard import SpeakerScope, Window
 from scoring.semantic import find_meaning
 from scoring.text import has_han, normalise
 

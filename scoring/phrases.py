@@ -15,7 +15,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from asr.transcript import Segment, Transcript
-from scoring.scorecard import SpeakerScope, Window
+from scoring.card_parts import SpeakerScope, Window
 from scoring.text import has_han, normalise
 
 TURN_GAP_S = 2.0

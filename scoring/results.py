@@ -11,7 +11,8 @@ import hashlib
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, GetCoreSchemaHandler, model_validator
+from pydantic_core import CoreSchema, core_schema
 
 from asr.transcript import Speaker, upgraded
 from scoring.escalation import Escalation
@@ -37,6 +38,31 @@ class Verdict(StrEnum):
     FAIL = "fail"
 
 
+class FindingKind(StrEnum):
+    """What a finding is. Stored analyses hold these strings, so a value is never renamed or reused;
+    a new kind is added here, and the type checker then names each switch over kinds that misses it."""
+
+    # what the conversation did, found on every call whatever its card
+    SILENCE = "silence"
+    HOLD = "hold"
+    OVERTALK = "overtalk"
+    NEGATIVE_SENTIMENT = "negative_sentiment"
+    ESCALATION_CUE = "escalation_cue"
+    # an item's evidence (`item_id` says which item)
+    APPLIES = "applies"
+    PHRASE = "phrase"
+    POSSIBLE_PHRASE = "possible_phrase"
+    FORBIDDEN_PHRASE = "forbidden_phrase"
+    SCRIPT_STEP = "script_step"
+    DEAD_AIR = "dead_air"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, _source: Any, _handler: GetCoreSchemaHandler) -> CoreSchema:
+        """Read from a string and published as one: the API's schema shows the plain string it
+        always did, with no enum of its own (the kinds grow; its clients need not change)."""
+        return core_schema.no_info_after_validator_function(cls, core_schema.str_schema())
+
+
 class Finding(BaseModel):
     """One observation, always with where it happened and what was said: evidence or nothing."""
 
@@ -45,7 +71,7 @@ class Finding(BaseModel):
         description="stable within the call: the same transcript analysed again gives the same ids "
         "(a hash of kind, item, speaker, times and quote), so corrections can point at a finding",
     )
-    kind: str
+    kind: FindingKind
     item_id: str | None = None
     speaker: Speaker | None = None
     start: float

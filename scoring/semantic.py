@@ -17,8 +17,8 @@ import numpy as np
 
 from asr.transcript import Segment, Transcript, Word
 from models.embeddings import SentenceEncoder
+from scoring.card_parts import SpeakerScope, Window
 from scoring.phrases import PhraseHit, in_window, scoped_turns
-from scoring.scorecard import SpeakerScope, Window
 
 _SENTENCE_END = re.compile(r"[.!?。！？；;]$")
 _SENTENCES = re.compile(r"[^.!?。！？；;]+[.!?。！？；;]*")

@@ -26,6 +26,7 @@ from review.final_score import HUMAN_STATUSES
 from runtime.results import StoredAnalysis, stored_analysis
 from runtime.services import Services
 from scoring.results import ItemResult, ItemStatus
+from services.access import MANAGERS, Principal
 from store.calibration_sessions import (
     CalibrationSessionRepository,
     Locked,
@@ -46,6 +47,10 @@ class Viewer:
 
     holder: str
     manager: bool
+
+
+def viewer_of(who: Principal) -> Viewer:
+    return Viewer(holder=who.holder, manager=who.role in MANAGERS)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ call was scored on that can take that kind of mark. Who may remove a mark is dec
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from runtime.evidence import EvidenceMark, MarkRequest, item_of
 from runtime.services import Services
-from scoring.scorecard import AnyItem, DeadAirItem, PhraseAbsentItem
+from scoring.items.base import ItemBase, Marks
 from services.access import EVIDENCE_REMOVERS
 from store.evidence import EvidenceKind
 from store.tables import Call
@@ -58,18 +60,25 @@ def mark(services: Services, call: Call, request: MarkRequest, author: str) -> E
     return services.evidence.add(call.id, stored.id, request, author, _language(call))
 
 
-def mark_kind_of(item: AnyItem) -> EvidenceKind | None:
-    """The kind of mark an item takes: evidence of something done (a phrase said, a step taken),
-    a forbidden phrase missed, or none (dead air has no words to mark)."""
-    if isinstance(item, PhraseAbsentItem):
-        return EvidenceKind.FORBIDDEN_PHRASE
-    return None if isinstance(item, DeadAirItem) else EvidenceKind.ITEM_EVIDENCE
+def mark_kind_of(item: ItemBase) -> EvidenceKind | None:
+    """The kind of mark an item takes, as its type says: evidence of something done (a phrase
+    said, a step taken), a forbidden phrase missed, or none (dead air has no words to mark)."""
+    marks = item.marks
+    match marks:
+        case Marks.EVIDENCE:
+            return EvidenceKind.ITEM_EVIDENCE
+        case Marks.FORBIDDEN_PHRASE:
+            return EvidenceKind.FORBIDDEN_PHRASE
+        case Marks.NOTHING:
+            return None
+        case _:
+            assert_never(marks)
 
 
-def _check_item_kind(kind: EvidenceKind, item: AnyItem) -> None:
+def _check_item_kind(kind: EvidenceKind, item: ItemBase) -> None:
     takes = mark_kind_of(item)
     if takes is None:
-        raise MarkRefused(f"item {item.id!r} (dead air) has no words to mark")
+        raise MarkRefused(f"item {item.id!r} ({item.detector.replace('_', ' ')}) has no words to mark")
     if kind != takes:
         raise MarkRefused(
             f"item {item.id!r} forbids no phrase: mark its evidence as item_evidence"

@@ -1,4 +1,5 @@
-"""The two stages of a call, as plain functions over `Services`; Celery tasks only call these.
+"""The two stages of a call, as plain functions over `Services`; Celery tasks only call these, and
+`callqa rescore` runs the analysis as the task does (`analyse_under_lease`).
 
 Each stage is idempotent: a scored call is left alone, and a transcript made with the same
 ASR settings is reused, so a redelivered task (worker killed mid-call) redoes at most the
@@ -10,6 +11,7 @@ except the database itself not answering: that error is raised, so the task is r
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 
 import structlog
 
@@ -24,11 +26,12 @@ from scoring.unheard import unheard_agent_speech
 from services.calibration import calibrated_card, sentiment_model_in_use
 from services.sampling import new_hire_reasons
 from services.search_index import index_after_scoring
+from services.stage_lease import stage_lease
 from store.blobs import BlobMismatchError
 from store.db import DATABASE_DOWN
 from store.metadata import CallSource
 from store.stage_timings import Timed
-from store.tables import Call, CallStatus
+from store.tables import Call, CallStatus, LeaseStage
 
 log = structlog.get_logger("callqa.pipeline")
 
@@ -148,6 +151,40 @@ def analyse_stage(services: Services, call_id: str, scorecard_ref: str | None = 
         recovery=decision.recovery,
     )
     return True
+
+
+class AnalysisOutcome(StrEnum):
+    """What `analyse_under_lease` did with a call."""
+
+    SCORED = "scored"
+    NOT_SCORED = "not scored"
+    """Nothing to score (no transcript, or the call is gone), or scoring failed and the call says why."""
+    NOT_DUE = "not due"
+    """The pipeline's analysis of a call already scored or failed (a redelivery): left alone."""
+    IN_HAND_ELSEWHERE = "in hand elsewhere"
+    """A worker, or another re-score, holds the call's analysis lease: nothing was run."""
+
+
+def analyse_under_lease(
+    services: Services,
+    call_id: str,
+    holder: str,
+    task_id: str,
+    scorecard_ref: str | None = None,
+    rescore: bool = False,
+) -> AnalysisOutcome:
+    """The analysis stage as the task and `callqa rescore` both run it: under the call's analysis
+    lease, so that a re-score never runs beside the pipeline's analysis of the same call, or beside
+    another re-score, with the last to finish silently overwriting the other's result. The
+    pipeline's analysis runs once per call (`analysis_due`); a re-score whenever it gets the lease.
+    """
+    with stage_lease(services, call_id, LeaseStage.ANALYSE, holder, task_id) as held:
+        if not held:
+            return AnalysisOutcome.IN_HAND_ELSEWHERE
+        if not (rescore or analysis_due(services, call_id)):
+            return AnalysisOutcome.NOT_DUE
+        scored = analyse_stage(services, call_id, scorecard_ref)
+    return AnalysisOutcome.SCORED if scored else AnalysisOutcome.NOT_SCORED
 
 
 def analysis_due(services: Services, call_id: str) -> bool:

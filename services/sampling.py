@@ -17,12 +17,13 @@ from enum import StrEnum
 import structlog
 
 from review.pass_rates import PassRate, PassRateCall, pass_rates
+from review.queue_reasons import not_said_by_routing, sampling_reasons
 from review.sampling import DayCall, DayPlan, plan_day, week_start
 from runtime.services import Services
 from scoring.results import Verdict
 from scoring.routing import RoutingDecision, RoutingQueue
 from store.sampling import ScoredCall, SelectionRow
-from store.tables import Call
+from store.tables import Call, SampleSelection
 
 log = structlog.get_logger("callqa.sampling")
 
@@ -168,3 +169,11 @@ def _midnight(services: Services, day: date | None, days_after: int) -> datetime
         return midnight.astimezone(UTC)
     except OverflowError:
         return None
+
+
+def sampled_reasons(selection: SampleSelection | None, routing_reasons: list[str] | None) -> list[str]:
+    """What the sampling rules say of a call beyond what routing says (the queue and call pages)."""
+    if selection is None:
+        return []
+    sampled = sampling_reasons(selection.rules, selection.reasons)
+    return [s.reason for s in not_said_by_routing(sampled, routing_reasons or [])]

@@ -1,28 +1,94 @@
 """Running a transcript search: by words (the index) or by meaning (the turns' vectors), with the
 same filters, in the view the reader may see; each hit says where its words are marked and the
-moment of the call to open. The API, the CLI and the search page all call `run_search`.
+moment of the call to open.
+
+The API, the CLI and the search page each read their input into one `SearchCriteria` and call
+`search_for`, so a filter means the same everywhere and every reader's limits are applied in
+one place.
 """
 
 from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.embeddings import encoder_named
 from runtime.services import Services
+from scoring.results import Verdict
+from scoring.scorecard import SentimentLabel
+from services.access import Principal
+from store.metadata import Language
 from store.search import FoundTurn, SearchFilter
 from store.search_query import parse
 from store.search_text import QueryText, highlight_spans
+from store.tables import CallStatus
+from store.tokens import Role
 
 
 class Speaker(StrEnum):
     AGENT = "agent"
     CUSTOMER = "customer"
+
+
+def day_start(day: date | None, next_day: bool = False) -> datetime | None:
+    """Midnight UTC of `day` (of the day after, for an inclusive end); the end of the calendar
+    (9999-12-31) has no day after it and means no upper bound."""
+    if day is None or (next_day and day == date.max):
+        return None
+    return datetime.combine(day + timedelta(days=1 if next_day else 0), time.min, tzinfo=UTC)
+
+
+class SearchCriteria(BaseModel):
+    """A search as a person asks for it, whether in a query string, on the command line or in the
+    page's form: each reads its own input (with its own limits and messages) into this, and
+    `search_filter` is the one place it becomes the store's filter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    q: str = Field(description="words in the query language (store/search_query.py), or plain words")
+    semantic: bool = False
+    speaker: Speaker | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    agent_id: str | None = None
+    team: str | None = None
+    queue: str | None = None
+    language: Language | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    verdict: Verdict | None = None
+    failed_item: str | None = None
+    sentiment: SentimentLabel | None = None
+    escalation: bool | None = None
+    dead_air_min: float | None = Field(default=None, description="seconds")
+    overtalk_min: float | None = Field(default=None, description="seconds")
+    status: CallStatus | None = None
+
+    def search_filter(self) -> SearchFilter:
+        """The store's filter: the days as UTC instants, both ends included."""
+        return SearchFilter(
+            started_from=day_start(self.date_from),
+            started_to=day_start(self.date_to, next_day=True),
+            agent_id=self.agent_id,
+            team=self.team,
+            queue=self.queue,
+            language=self.language,
+            score_min=self.score_min,
+            score_max=self.score_max,
+            verdict=self.verdict,
+            failed_item=self.failed_item,
+            sentiment=self.sentiment,
+            escalation=self.escalation,
+            dead_air_min_s=self.dead_air_min,
+            overtalk_min_s=self.overtalk_min,
+            status=self.status,
+            speaker=self.speaker,
+        )
 
 
 class Highlight(BaseModel):
@@ -65,6 +131,33 @@ class SearchRequest:
     redacted: bool = False
     limit: int = 50
     offset: int = 0
+
+
+def search_for(
+    services: Services,
+    reader: Principal | None,
+    criteria: SearchCriteria,
+    limit: int,
+    offset: int = 0,
+    redacted: bool = False,
+) -> SearchResults:
+    """The search as `reader` may run it, so that no query can find, or rank by, a value they are
+    not shown: an agent searches only their own calls, and the roles that may not see personal
+    data search the masked text. `reader` None is the operator at the terminal, who reads the
+    whole database (as `callqa show` does); `redacted` asks for the masked text whoever reads.
+    Raises `QuerySyntaxError` for a query that cannot be read (words search only)."""
+    if reader is not None and reader.role == Role.AGENT:
+        # one without an agent id finds nothing: no call's agent id is empty
+        criteria = criteria.model_copy(update={"agent_id": reader.agent_id or ""})
+    request = SearchRequest(
+        text=criteria.q,
+        filters=criteria.search_filter(),
+        semantic=criteria.semantic,
+        redacted=redacted or (reader is not None and reader.redacted),
+        limit=limit,
+        offset=offset,
+    )
+    return run_search(services, request)
 
 
 def run_search(services: Services, request: SearchRequest) -> SearchResults:

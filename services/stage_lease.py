@@ -38,7 +38,7 @@ def stage_lease(
     """
     held = services.leases.take(call_id, stage, holder, task_id, lease_ttl(services))
     if not held:
-        log.info("stage in hand elsewhere; this delivery is dropped", call_id=call_id, stage=stage.value)
+        log.info("stage in hand elsewhere; not run here", call_id=call_id, stage=stage.value)
     try:
         yield held
     finally:

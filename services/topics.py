@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import structlog
+from pydantic import BaseModel, Field
 
 from insights.alerts import Alert, complaint_topics_rising
 from insights.complaints import TurnSpan, complaint_turns
@@ -29,11 +30,12 @@ from insights.topic_trends import TopicInfo, TopicMention, TopicSummary, summari
 from insights.topics import TopicParams, find_topics, match_previous, nearest
 from runtime.services import Services
 from scoring.results import Analysis
+from services.access import Principal
 from services.insights import alerts, facts_between, midnight
 from store.alerts import NewAlert
 from store.db import session_factory
 from store.tables import AlertRow, ComplaintTopicRow, TopicRunRow
-from store.topics import CallMaterial, NewAssignment, NewTopic, TopicRepository
+from store.topics import CallMaterial, NewAssignment, NewTopic, TopicCall, TopicRepository
 
 log = structlog.get_logger("callqa.topics")
 
@@ -268,4 +270,81 @@ def _assignment(complaint: ComplaintText, topic: int, similarity: float) -> NewA
         topic=topic,
         similarity=round(float(similarity), 4),
         reasons=list(complaint.reasons),
+    )
+
+
+DEFAULT_PERIOD_DAYS = 30
+"""The period the topics pages and API show when none is given: the last 30 days."""
+
+
+class NoSuchTopic(LookupError):
+    pass
+
+
+class TopicCallView(BaseModel):
+    call_id: str
+    external_id: str | None
+    agent_id: str | None
+    queue: str | None
+    started_at: datetime
+    at: float = Field(description="seconds into the call where the complaint starts")
+    end: float
+    text: str = Field(description="the complaint turn (masked for trainers)")
+    reasons: list[str] = Field(description="`negative` (sentiment) and/or escalation cue categories")
+    similarity: float = Field(description="cosine to the topic's centre")
+    link: str = Field(description="the call page at the complaint")
+
+    @classmethod
+    def of(cls, call: TopicCall, redacted: bool) -> TopicCallView:
+        return cls(
+            call_id=call.call_id,
+            external_id=call.external_id,
+            agent_id=call.agent_id,
+            queue=call.queue,
+            started_at=call.started_at,
+            at=call.start,
+            end=call.end,
+            text=call.redacted_text if redacted else call.text,
+            reasons=call.reasons,
+            similarity=call.similarity,
+            link=f"/ui/calls/{call.call_id}?t={call.start:g}",
+        )
+
+
+class TopicCallsView(BaseModel):
+    id: int
+    name: str
+    language: str
+    phrases: list[str]
+    redacted: bool = Field(description="texts are masked (the reader may not see personal data)")
+    has_more: bool
+    calls: list[TopicCallView] = Field(description="newest first, each at its first complaint in the topic")
+
+
+def topic_calls_view(
+    services: Services,
+    who: Principal,
+    topic_id: int,
+    date_from: date,
+    days: int,
+    queue: str | None,
+    limit: int,
+    offset: int = 0,
+) -> TopicCallsView:
+    """The period's calls with a complaint in the topic, newest first, masked for the roles that
+    read masked text."""
+    repo = topics(services)
+    topic = repo.get(topic_id)
+    if topic is None:
+        raise NoSuchTopic(f"no complaint topic {topic_id}")
+    since, until = period_bounds(services, date_from, period_end(date_from, days))
+    found = repo.topic_calls(topic_id, since, until, queue, limit + 1, offset)
+    return TopicCallsView(
+        id=topic.id,
+        name=topic.name,
+        language=topic.language,
+        phrases=topic.phrases,
+        redacted=who.redacted,
+        has_more=len(found) > limit,
+        calls=[TopicCallView.of(call, who.redacted) for call in found[:limit]],
     )

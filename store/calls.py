@@ -177,6 +177,10 @@ class CallRepository:
 
     # -- reads ----------------------------------------------------------------------------------
     def get(self, call_id: str) -> Call | None:
+        """None for an id no call can have: one with a NUL character, which PostgreSQL refuses
+        to compare (a body naming such a call is a 404, as on SQLite, not a 500)."""
+        if "\x00" in call_id:
+            return None
         with self.sessions() as session:
             return session.get(Call, call_id)
 

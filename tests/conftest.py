@@ -1,48 +1,82 @@
-"""Shared fixtures: settings in a temporary data dir, both databases, generated audio.
+"""Fixtures every tier shares: settings in a temporary data dir, both databases, the brokers,
+the sample audio; and the markers applied by what a test needs.
 
-Tests that need PostgreSQL or Redis skip with the reason when the service is not reachable
-on 127.0.0.1, except under CALLQA_REQUIRE_SERVICES=1 (CI), where they fail instead.
+The tiers: tests/unit (pure packages, no database, under a minute), tests/integration (the
+store on both databases, services, the API, the pages and the CLI in process), tests/e2e (real
+servers, worker processes, the browser). Plain helpers live in tests/support.
+
+Tests that need PostgreSQL, Redis or RabbitMQ are marked `services` (deselect them with
+`-m "not services"`); they skip with the reason when the service is not reachable on 127.0.0.1,
+except under CALLQA_REQUIRE_SERVICES=1 (CI), where they fail instead. Tests that drive Chromium
+are marked `browser`.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
 from runtime.services import Services
 from runtime.settings import Settings
+from tests.support.audio import SAMPLES
+from tests.support.backends import AMQP_URL, PG_ADMIN_URL, REDIS_URL, need_service
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
-PG_ADMIN_URL = os.environ.get("CALLQA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("CALLQA_TEST_REDIS", "redis://127.0.0.1:6379/15")
-AMQP_URL = os.environ.get("CALLQA_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+SERVICE_FIXTURES = frozenset({"postgres_url", "broker_url"})
+"""Fixtures that need a service on 127.0.0.1 (`database_url` only in its PostgreSQL variant)."""
+BROWSER_TESTS = Path(__file__).resolve().parent / "e2e" / "browser"
+_SCRATCH_VARIABLES = ("CALLQA_DATA_DIR", "HYPOTHESIS_STORAGE_DIRECTORY")
+_SCRATCH = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
 
 
-def need_service(name: str, host: str, port: int) -> None:
-    if _reachable(host, port):
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="save the browser tests' pictures into DIR (python -m benchmarks.screenshots); "
+        "by default they go to each test's tmp_path",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A test run writes nothing into the work tree: what reads its settings from the environment
+    (the worker's Celery app, built when `workers.tasks` is imported) keeps its data, and
+    Hypothesis (under Schemathesis) its caches, in a temporary folder, not in ./callqa-data,
+    ./.hypothesis or a data folder the environment names."""
+    folder = Path(tempfile.mkdtemp(prefix="callqa-tests-"))
+    config.stash[_SCRATCH] = (folder, {name: os.environ.get(name) for name in _SCRATCH_VARIABLES})
+    os.environ["CALLQA_DATA_DIR"] = str(folder / "data")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(folder / "hypothesis")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SCRATCH not in config.stash:
         return
-    message = f"{name} is not reachable on {host}:{port}"
-    if os.environ.get("CALLQA_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{message} and CALLQA_REQUIRE_SERVICES=1")
-    pytest.skip(f"{message} (start it, or run .ci/run, to include this test)")
+    folder, before = config.stash[_SCRATCH]
+    shutil.rmtree(folder, ignore_errors=True)
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if on_postgres or SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture
@@ -140,12 +174,6 @@ def short_call(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("audio") / "short_call.wav"
     sf.write(path, data[: 20 * rate], rate, subtype="PCM_16")
     return path
-
-
-def tone(seconds: float = 1.0, rate: int = 8000, channels: int = 1, freq: float = 440.0) -> np.ndarray:
-    t = np.arange(int(seconds * rate)) / rate
-    wave = 0.3 * np.sin(2 * np.pi * freq * t).astype(np.float32)
-    return np.stack([wave] * channels, axis=1)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from runtime.logs import configure_logging
 from runtime.services import Services
 from runtime.settings import Settings, get_settings
 from services.dispatch import ANALYSIS_QUEUE, ASR_QUEUE
-from services.pipeline import analyse_stage, analysis_due, transcribe_stage
+from services.pipeline import AnalysisOutcome, analyse_under_lease, transcribe_stage
 from services.stage_lease import stage_lease
 from store.db import DATABASE_DOWN
 from store.tables import LeaseStage
@@ -159,8 +159,6 @@ def analyse(self: Task, call_id: str, scorecard: str | None = None, rescore: boo
     """The pipeline's analysis runs once per call; a re-score (`rescore`) of a call whose analysis
     is in hand elsewhere waits for it instead of being dropped."""
     request = self.request
-    with stage_lease(services(), call_id, LeaseStage.ANALYSE, request.hostname, request.id) as held:
-        if held and (rescore or analysis_due(services(), call_id)):
-            analyse_stage(services(), call_id, scorecard)
-    if not held and rescore:
+    outcome = analyse_under_lease(services(), call_id, request.hostname, request.id, scorecard, rescore)
+    if outcome == AnalysisOutcome.IN_HAND_ELSEWHERE and rescore:
         raise self.retry(countdown=services().settings.lease_ttl_s)

@@ -9,10 +9,14 @@ range starts or ends.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated
 
+import typer
 from pydantic import BeforeValidator
+
+# Defined in the search service, which needs it and may not import `api`; routes take it from here.
+from services.search import day_start as day_start
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -25,6 +29,15 @@ def parse_day(text: str) -> date:
         except ValueError:
             pass
     raise ValueError(f"not a day (YYYY-MM-DD): {text!r}")
+
+
+def option_day(text: str) -> date:
+    """A command's day option (typer's `parser=`): `parse_day`, its message as typer's usage error
+    ("Invalid value for '--from': not a day ..."), not wrapped as a validation error."""
+    try:
+        return parse_day(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
 
 
 def _iso_day_only(value: object) -> object:
@@ -47,11 +60,3 @@ def form_day(text: str, label: str, problems: list[str]) -> date | None:
     except ValueError as error:
         problems.append(f"{label}: {error}")
         return None
-
-
-def day_start(day: date | None, next_day: bool = False) -> datetime | None:
-    """Midnight UTC of `day` (of the day after, for an inclusive end); the end of the calendar
-    (9999-12-31) has no day after it and means no upper bound."""
-    if day is None or (next_day and day == date.max):
-        return None
-    return datetime.combine(day + timedelta(days=1 if next_day else 0), time.min, tzinfo=UTC)

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response
 
 from api.common.auth import require, services_of
+from api.common.downloads import zip_download
 from api.common.errors import ErrorBody, error_responses
+from api.common.params import RowId
 from api.http.routes import known_query_only, visible_call
 from services import library
 from services.access import LIBRARY_READERS, Principal
@@ -25,8 +27,6 @@ from store.library import Bookmark, BookmarkFilter, BookmarkPage, TagCount
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
 
-BookmarkId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-"""Inside the 32-bit integer key both databases hold (a larger one would be a 500, not a 404)."""
 ZIP: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}
 }
@@ -84,7 +84,7 @@ def list_tags(request: Request, _: Principal = Depends(require(*LIBRARY_READERS)
 
 @router.get("/library/bookmarks/{bookmark_id}", response_model=Bookmark, responses=error_responses(404))
 def get_bookmark(
-    request: Request, bookmark_id: BookmarkId, _: Principal = Depends(require(*LIBRARY_READERS))
+    request: Request, bookmark_id: RowId, _: Principal = Depends(require(*LIBRARY_READERS))
 ) -> Bookmark:
     try:
         return library.bookmark(services_of(request), bookmark_id)
@@ -95,7 +95,7 @@ def get_bookmark(
 @router.patch("/library/bookmarks/{bookmark_id}", response_model=Bookmark, responses=error_responses(404))
 def change_bookmark(
     request: Request,
-    bookmark_id: BookmarkId,
+    bookmark_id: RowId,
     body: Annotated[BookmarkChange, Body()],
     who: Principal = Depends(require(*LIBRARY_READERS)),
 ) -> Bookmark:
@@ -115,7 +115,7 @@ def change_bookmark(
     responses={204: {"description": "removed"}, **error_responses(404)},
 )
 def remove_bookmark(
-    request: Request, bookmark_id: BookmarkId, who: Principal = Depends(require(*LIBRARY_READERS))
+    request: Request, bookmark_id: RowId, who: Principal = Depends(require(*LIBRARY_READERS))
 ) -> Response:
     try:
         library.remove(services_of(request), bookmark_id, who.holder, who.role)
@@ -132,7 +132,7 @@ def remove_bookmark(
     responses={**ZIP, **GONE, **error_responses(404)},
 )
 def bookmark_clip(
-    request: Request, bookmark_id: BookmarkId, who: Principal = Depends(require(*LIBRARY_READERS))
+    request: Request, bookmark_id: RowId, who: Principal = Depends(require(*LIBRARY_READERS))
 ) -> Response:
     """The bookmark's moment (the whole call if it has none) as a ZIP: `clip.wav` (1 s margin,
     personal data beeped; only for roles in CALLQA_AUDIO_ROLES), `transcript.txt` and
@@ -142,7 +142,7 @@ def bookmark_clip(
         saved = library.bookmark(services, bookmark_id)
     except NoSuchBookmark as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    call = visible_call(services.calls.get(saved.call_id), who)
+    call = visible_call(services, who, saved.call_id)
     hear = may_hear(services, who.role)
     return _answer(lambda: clip_of(services, call, saved.start, saved.end, hear, saved))
 
@@ -161,24 +161,13 @@ def call_clip(
 ) -> Response:
     """A moment of a call as a ZIP, as `GET /library/bookmarks/{id}/clip` makes it."""
     services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
+    call = visible_call(services, who, call_id)
     return _answer(lambda: clip_of(services, call, start, end, may_hear(services, who.role)))
-
-
-def clip_response(clip: Clip) -> Response:
-    return Response(
-        clip.data,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{clip.filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 def _answer(make: Callable[[], Clip]) -> Response:
     try:
-        return clip_response(make())
+        return zip_download(make())
     except (ClipRefused, MomentRefused) as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     except NothingToExport as error:

@@ -13,19 +13,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
 from api.common.auth import require, services_of
 from api.common.days import IsoDay
 from api.common.errors import error_responses
+from api.common.params import SAID, RowId
+from api.common.refusals import session_status
 from api.http.routes import MAX_OFFSET, known_query_only
-from review.calibration_sessions import CalibrationReport, Refusal, SessionRefused, SessionState
+from review.calibration_sessions import CalibrationReport, SessionRefused, SessionState
 from runtime.services import Services
 from scoring.results import ItemResult, ItemStatus
 from services import calibration_sessions as sessions
 from services.access import MANAGERS, RATERS, Principal
-from services.calibration_sessions import SessionCall, Viewer
+from services.calibration_sessions import SessionCall
 from store.calibration_sessions import NewAnswer, SessionFilter, SessionRecord
 from store.metadata import Clean
 from store.tables import CalibrationAnswer, CalibrationParticipant
@@ -33,33 +35,6 @@ from store.tables import CalibrationAnswer, CalibrationParticipant
 router = APIRouter(
     responses=error_responses(400, 401, 403, 404, 422), dependencies=[Depends(known_query_only)]
 )
-
-SessionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-"""Inside the 32-bit integer key both databases hold (a larger one would be a 500, not a 404)."""
-
-SAID = r"^[^\x00]*\S[^\x00]*$"
-"""Something said (not blank) and storable (PostgreSQL text holds no NUL character)."""
-
-REFUSED_WITH = {
-    Refusal.NO_SUCH_SESSION: status.HTTP_404_NOT_FOUND,
-    Refusal.NO_SUCH_CALL: status.HTTP_404_NOT_FOUND,
-    Refusal.NO_SUCH_INSPECTOR: status.HTTP_404_NOT_FOUND,
-    Refusal.NO_SUCH_ITEM: status.HTTP_404_NOT_FOUND,
-    Refusal.BAD_PICK: status.HTTP_422_UNPROCESSABLE_CONTENT,
-    Refusal.BAD_ANSWER: status.HTTP_422_UNPROCESSABLE_CONTENT,
-}
-"""Refusals not answered 409 (see the module's docstring). A well-formed body naming a call,
-inspector or item that does not exist is 404, as a path naming one would be; 422 is for what the
-body itself gets wrong (the API's schema already refuses it; the pages' forms can send it)."""
-
-
-def status_of(error: SessionRefused) -> int:
-    """The status code a refusal is answered with (the web pages answer with the same)."""
-    return REFUSED_WITH.get(error.refusal, status.HTTP_409_CONFLICT)
-
-
-def viewer_of(who: Principal) -> Viewer:
-    return Viewer(holder=who.holder, manager=who.role in MANAGERS)
 
 
 class ParticipantView(BaseModel):
@@ -178,7 +153,7 @@ class AnswersInput(BaseModel):
 
 
 def _view(services: Services, record: SessionRecord, who: Principal) -> SessionView:
-    viewer = viewer_of(who)
+    viewer = sessions.viewer_of(who)
     return SessionView(
         **SessionSummary.of(record).model_dump(),
         calls=[SessionCallView.of(call) for call in sessions.session_calls(services, record)],
@@ -187,12 +162,12 @@ def _view(services: Services, record: SessionRecord, who: Principal) -> SessionV
 
 
 def _refused(error: SessionRefused) -> HTTPException:
-    return HTTPException(status_of(error), str(error))
+    return HTTPException(session_status(error), str(error))
 
 
 def _session(services: Services, session_id: int, who: Principal) -> SessionRecord:
     try:
-        return sessions.session_for(services, session_id, viewer_of(who))
+        return sessions.session_for(services, session_id, sessions.viewer_of(who))
     except SessionRefused as error:
         raise _refused(error) from error
 
@@ -236,7 +211,7 @@ def list_sessions(
 
 @router.get("/calibration-sessions/{session_id}", response_model=SessionView)
 def get_session(
-    request: Request, session_id: SessionId, who: Principal = Depends(require(*MANAGERS, *RATERS))
+    request: Request, session_id: RowId, who: Principal = Depends(require(*MANAGERS, *RATERS))
 ) -> SessionView:
     """The session, its calls and items to answer, who has submitted, and the answers the reader
     may see (blind: an inspector sees only their own until the session is closed)."""
@@ -251,7 +226,7 @@ def get_session(
 )
 def answer_call(
     request: Request,
-    session_id: SessionId,
+    session_id: RowId,
     call_id: str,
     given: Annotated[AnswersInput, Body()],
     who: Principal = Depends(require(*RATERS)),
@@ -272,7 +247,7 @@ def answer_call(
     "/calibration-sessions/{session_id}/submit", response_model=SessionView, responses=error_responses(409)
 )
 def submit_session(
-    request: Request, session_id: SessionId, who: Principal = Depends(require(*RATERS))
+    request: Request, session_id: RowId, who: Principal = Depends(require(*RATERS))
 ) -> SessionView:
     """Hand in the answers (every item of every call must be answered); they are fixed from then
     on, and each call's history records the submission (not the answers)."""
@@ -289,7 +264,7 @@ def submit_session(
     "/calibration-sessions/{session_id}/close", response_model=SessionView, responses=error_responses(409)
 )
 def close_session(
-    request: Request, session_id: SessionId, who: Principal = Depends(require(*MANAGERS))
+    request: Request, session_id: RowId, who: Principal = Depends(require(*MANAGERS))
 ) -> SessionView:
     """End the session: no more answers; the participants see everyone's answers and the report."""
     services = services_of(request)
@@ -307,7 +282,7 @@ def close_session(
     responses=error_responses(409),
 )
 def session_report(
-    request: Request, session_id: SessionId, who: Principal = Depends(require(*MANAGERS, *RATERS))
+    request: Request, session_id: RowId, who: Principal = Depends(require(*MANAGERS, *RATERS))
 ) -> CalibrationReport:
     """Per item: Cohen's kappa (two inspectors) or Fleiss' (more), with 95% intervals, and raw
     agreement, without and with the machine as one more rater; the consensus per call and item
@@ -316,6 +291,6 @@ def session_report(
     services = services_of(request)
     record = _session(services, session_id, who)
     try:
-        return sessions.session_report(services, record, viewer_of(who))
+        return sessions.session_report(services, record, sessions.viewer_of(who))
     except SessionRefused as error:
         raise _refused(error) from error

@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
 from api.common.auth import require, services_of
 from api.common.errors import error_responses
+from api.common.params import SAID, RowId
+from api.common.refusals import dispute_status
 from api.http.routes import MAX_OFFSET, known_query_only, visible_call
-from review.disputes import DisputeRefused, DisputeState, Refusal
+from review.disputes import DisputeRefused, DisputeState
 from scoring.results import ItemStatus
 from services import disputes
 from services.access import DISPUTE_DECIDERS, DISPUTERS, Principal
@@ -30,27 +32,9 @@ router = APIRouter(
     responses=error_responses(400, 401, 403, 404, 422), dependencies=[Depends(known_query_only)]
 )
 
-SAID = r"^[^\x00]*\S[^\x00]*$"
-"""Something said (not blank) and storable (PostgreSQL text holds no NUL character)."""
-
-REFUSED_WITH = {
-    Refusal.NOT_YOURS: status.HTTP_404_NOT_FOUND,
-    Refusal.NO_SUCH_ITEM: status.HTTP_404_NOT_FOUND,
-    Refusal.NO_SUCH_DISPUTE: status.HTTP_404_NOT_FOUND,
-}
-"""Refusals answered 404; every other one is 409 (see the module's docstring)."""
-
-DisputeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-"""Inside the 32-bit integer key both databases hold (a larger one would be a 500, not a 404)."""
-
-
-def status_of(error: DisputeRefused) -> int:
-    """The status code a refusal is answered with (the web pages answer with the same)."""
-    return REFUSED_WITH.get(error.refusal, status.HTTP_409_CONFLICT)
-
 
 def refused(error: DisputeRefused) -> HTTPException:
-    return HTTPException(status_of(error), str(error))
+    return HTTPException(dispute_status(error), str(error))
 
 
 class DisputeView(BaseModel):
@@ -107,7 +91,7 @@ def open_dispute(
     """An agent disputes one item of their own scored call, within the dispute window
     (CALLQA_DISPUTE_WINDOW_DAYS from the call's last scoring or review); once per item."""
     services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
+    call = visible_call(services, who, call_id)
     try:
         row = disputes.open_dispute(services, call, dispute.item_id, dispute.reason, who.agent_id, who.actor)
     except DisputeRefused as error:
@@ -135,7 +119,7 @@ def list_disputes(
 @router.post("/disputes/{dispute_id}/accept", response_model=DisputeView, responses=error_responses(409))
 def accept_dispute(
     request: Request,
-    dispute_id: DisputeId,
+    dispute_id: RowId,
     decision: Annotated[AcceptInput, Body()],
     who: Principal = Depends(require(*DISPUTE_DECIDERS)),
 ) -> DisputeView:
@@ -151,7 +135,7 @@ def accept_dispute(
 @router.post("/disputes/{dispute_id}/reject", response_model=DisputeView, responses=error_responses(409))
 def reject_dispute(
     request: Request,
-    dispute_id: DisputeId,
+    dispute_id: RowId,
     decision: Annotated[RejectInput, Body()],
     who: Principal = Depends(require(*DISPUTE_DECIDERS)),
 ) -> DisputeView:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
 from fastapi.responses import Response
 
 from api.common.auth import require, services_of
 from api.common.errors import error_responses
+from api.common.params import RowId
 from api.http.routes import known_query_only, visible_call
 from runtime.evidence import EvidenceMark, MarkRequest
 from services.access import READERS, REDACTED_ROLES, REVIEWERS, Principal
@@ -24,9 +25,6 @@ from services.evidence import MarkRefused, MayNotRemove, NoSuchMark, NotScored, 
 router = APIRouter(
     responses=error_responses(400, 401, 403, 404, 422), dependencies=[Depends(known_query_only)]
 )
-
-MarkId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-"""Inside the 32-bit integer key both databases hold (a larger one would be a 500, not a 404)."""
 
 
 @router.post(
@@ -45,7 +43,7 @@ def add_mark(
     forbidden phrase the machine missed, a mis-heard word's correction, or a customer turn's
     mood. Tied to the call's current analysis; the transcript and analysis are not changed."""
     services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
+    call = visible_call(services, who, call_id)
     try:
         return mark(services, call, body, who.actor)
     except NotScored as error:
@@ -60,7 +58,7 @@ def list_marks(
 ) -> list[EvidenceMark]:
     """The call's marks, oldest first (masked for agents and trainers)."""
     services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
+    call = visible_call(services, who, call_id)
     return marks_of(services, call, redacted=who.role in REDACTED_ROLES)
 
 
@@ -71,11 +69,11 @@ def list_marks(
     responses={204: {"description": "removed (the history keeps what it said)"}},
 )
 def remove_mark(
-    request: Request, call_id: str, mark_id: MarkId, who: Principal = Depends(require(*REVIEWERS))
+    request: Request, call_id: str, mark_id: RowId, who: Principal = Depends(require(*REVIEWERS))
 ) -> Response:
     """Remove a mark: its author, or a supervisor or admin (403 for other inspectors)."""
     services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
+    call = visible_call(services, who, call_id)
     try:
         remove(services, call, mark_id, who.role, who.actor)
     except NoSuchMark as error:

@@ -161,7 +161,7 @@ def recovery_handled(
 ) -> RecoveryHandled:
     """The customer of a recovery-queue call was called back: its overdue alert stops applying."""
     services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
+    call = visible_call(services, who, call_id)
     if not call.recovery:
         raise HTTPException(status.HTTP_409_CONFLICT, "the call is not in the recovery queue")
     comment = note.comment if note is not None else None

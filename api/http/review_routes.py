@@ -66,7 +66,7 @@ class ItemDecisionInput(BaseModel):
 def get_review(request: Request, call_id: str, who: Principal = Depends(require(*REVIEWERS))) -> ReviewView:
     """The machine's score, the inspectors' decisions and the score after review."""
     services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
+    call = visible_call(services, who, call_id)
     try:
         return ReviewView.of(call.id, review_state(services, call))
     except NothingToReview as error:
@@ -84,7 +84,7 @@ def review_item(
     """Confirm or override one item (pass / fail / na) with a comment; recorded in the call's
     history, and the call's final score follows."""
     services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
+    call = visible_call(services, who, call_id)
     try:
         state = decide(services, call, item_id, decision.status, decision.comment, who.actor)
     except NothingToReview as error:

@@ -21,27 +21,23 @@ from pydantic.json_schema import SkipJsonSchema
 from api.common.auth import dispatch_of, require, services_of
 from api.common.days import IsoDay, day_start
 from api.common.errors import ErrorBody, error_response, error_responses, problems, summary
-from api.http.redaction import redact_detail
 from api.http.schemas import (
     Accepted,
-    CallDetail,
     CallList,
-    CallSummary,
     History,
     HistoryEvent,
     MetadataCorrection,
     QueueEntry,
-    SamplingView,
     ScorecardList,
 )
 from review.queue_reasons import REASONS, QueueReason
-from runtime.results import StoredAnalysis
 from runtime.services import Services
 from scoring.results import Verdict
 from scoring.routing import RoutingQueue
 from scoring.scorecard import SentimentLabel
-from services.access import READERS, REDACTED_ROLES, REVIEWERS, UPLOADERS, Principal
-from services.calibration_sessions import blind_refusal
+from services import call_views
+from services.access import READERS, REVIEWERS, UPLOADERS, Principal
+from services.call_views import CallDetail, CallHidden, CallNotVisible, CallSummary
 from services.intake import retry, submit_chunks
 from services.pipeline import LanguageMismatch, card_for_rescore
 from store.blobs import StorageFullError, TooLargeError
@@ -199,28 +195,15 @@ def get_call(
 ) -> Response:
     """Status, transcript, findings, score and routing of one call. Agents and trainers always get
     the redacted view: they need the conversation, not the caller's card number."""
-    services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
-    if refusal := blind_refusal(services, who.role, who.holder, call.id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
-    stored = services.results.analysis(call.id)
-    detail = detail_of(services, call, stored, redacted or who.role in REDACTED_ROLES)
+    try:
+        detail = call_views.call_detail(services_of(request), who, call_id, redacted)
+    except CallNotVisible as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call") from error
+    except CallHidden as error:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
     # The declared model, written by pydantic-core in one pass: returned as a model, FastAPI would
     # dump it to dicts and validate those again, ~30,000 objects for an hour-long call's words.
     return Response(detail.model_dump_json(), media_type="application/json")
-
-
-def detail_of(services: Services, call: Call, stored: StoredAnalysis | None, redacted: bool) -> CallDetail:
-    """A call with its results, as the API and the call page show it (`redacted`: personal data
-    masked everywhere it appears, in `stored` itself too, which the detail shares)."""
-    selection = services.selections.of_call(call.id)
-    detail = CallDetail(
-        **CallSummary.of(call).model_dump(),
-        sampling=SamplingView.of(selection) if selection is not None else None,
-    ).with_results(services.results.transcript(call.id), stored)
-    if redacted:
-        redact_detail(detail, stored.analysis.redaction if stored is not None else None)
-    return detail
 
 
 @router.patch("/calls/{call_id}", response_model=CallSummary, responses=error_responses(403, 404))
@@ -244,7 +227,7 @@ def correct_metadata(
 def call_history(request: Request, call_id: str, who: Principal = Depends(require(*READERS))) -> History:
     """Every human change to the call, oldest first: who, when, before, after, why."""
     services = services_of(request)
-    call = visible_call(services.calls.get(call_id), who)
+    call = visible_call(services, who, call_id)
     return History(
         call_id=call.id, events=[HistoryEvent.model_validate(e) for e in services.calls.events(call.id)]
     )
@@ -380,7 +363,9 @@ def rescore_call(
     return Accepted(id=call.id, status=CallStatus(call.status), duplicate=False)
 
 
-def visible_call(call: Call | None, who: Principal) -> Call:
-    if call is None or not who.may_see(call.agent_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
-    return call
+def visible_call(services: Services, who: Principal, call_id: str) -> Call:
+    """The call an endpoint acts on, or the API's 404 for one this token may not see."""
+    try:
+        return call_views.visible_call(services, who, call_id)
+    except CallNotVisible as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call") from error

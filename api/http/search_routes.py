@@ -1,33 +1,31 @@
 """Transcript search over HTTP: `GET /search` (JSON, paged) and `GET /search.csv` (the same hits).
 
 Every role may search; what it searches follows what it may read: agents only their own calls,
-and agents and trainers only the masked text (api/common/auth.py REDACTED_ROLES), so no query can
-find, or rank by, a value they are not shown.
+and agents and trainers only the masked text (`services.search.search_for` applies both), so no
+query can find, or rank by, a value they are not shown.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.common.auth import require, services_of
-from api.common.days import IsoDay, day_start
+from api.common.days import IsoDay
 from api.common.errors import FieldProblem, error_response, error_responses
 from api.http.routes import known_query_only
 from scoring.results import Verdict
 from scoring.scorecard import SentimentLabel
-from services.access import READERS, REDACTED_ROLES, Principal
-from services.search import SearchRequest, SearchResults, Speaker, run_search
+from services.access import READERS, Principal
+from services.search import SearchCriteria, SearchResults, Speaker, search_for
 from store.metadata import Clean, Language
-from store.search import SearchFilter
 from store.search_query import QuerySyntaxError
 from store.tables import CallStatus
-from store.tokens import Role
 
 router = APIRouter(
     tags=["search"], responses=error_responses(400, 401, 422), dependencies=[Depends(known_query_only)]
@@ -49,9 +47,7 @@ Score = Annotated[float | None, Query(ge=0, le=100)]
 
 @dataclass(frozen=True)
 class SearchParameters:
-    q: str
-    semantic: bool
-    filters: SearchFilter
+    criteria: SearchCriteria
     offset: int
 
 
@@ -78,9 +74,12 @@ async def search_parameters(
     status: CallStatus | None = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> SearchParameters:
-    filters = SearchFilter(
-        started_from=day_start(date_from),
-        started_to=day_start(date_to, next_day=True),
+    criteria = SearchCriteria(
+        q=q,
+        semantic=semantic,
+        speaker=speaker,
+        date_from=date_from,
+        date_to=date_to,
         agent_id=agent_id,
         team=team,
         queue=queue,
@@ -91,28 +90,11 @@ async def search_parameters(
         failed_item=failed_item,
         sentiment=sentiment,
         escalation=escalation,
-        dead_air_min_s=dead_air_min,
-        overtalk_min_s=overtalk_min,
+        dead_air_min=dead_air_min,
+        overtalk_min=overtalk_min,
         status=status,
-        speaker=speaker,
     )
-    return SearchParameters(q, semantic, filters, offset)
-
-
-def request_for(parameters: SearchParameters, who: Principal, limit: int) -> SearchRequest:
-    """The search as this reader may run it: an agent's own calls only, masked text for the roles
-    that may not see personal data."""
-    filters = parameters.filters
-    if who.role == Role.AGENT:  # one without an agent id finds nothing: no call's agent id is empty
-        filters = replace(filters, agent_id=who.agent_id or "")
-    return SearchRequest(
-        text=parameters.q,
-        filters=filters,
-        semantic=parameters.semantic,
-        redacted=who.role in REDACTED_ROLES,
-        limit=limit,
-        offset=parameters.offset,
-    )
+    return SearchParameters(criteria, offset)
 
 
 def refused_query(error: QuerySyntaxError) -> JSONResponse:
@@ -131,7 +113,7 @@ def search(
     where each match is said (`at`) and the character spans to mark. A query that cannot be read
     is a 422 naming the problem."""
     try:
-        return run_search(services_of(request), request_for(parameters, who, limit))
+        return search_for(services_of(request), who, parameters.criteria, limit, parameters.offset)
     except QuerySyntaxError as error:
         return refused_query(error)
 
@@ -152,7 +134,7 @@ def search_csv(
     """The same search as `GET /search`, as CSV: call, external id, agent, start, speaker, seconds,
     text (masked for the roles that see masked text)."""
     try:
-        results = run_search(services_of(request), request_for(parameters, who, limit))
+        results = search_for(services_of(request), who, parameters.criteria, limit, parameters.offset)
     except QuerySyntaxError as error:
         return refused_query(error)
     return Response(

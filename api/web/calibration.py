@@ -15,11 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from api.common.auth import BrowserSession, services_of
-from api.http.calibration_routes import RunReport, history_of, run
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for
 from services.access import CALIBRATORS, ROLLBACK_ROLES
-from services.calibration import rollback
+from services.calibration_runs import RunReport, calibration_history, roll_back, run_calibrations
 from store.calibrations import NothingToRollBack
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +31,7 @@ CardField = Annotated[str, Form(max_length=200)]
 def _page(request: Request, browser: BrowserSession, report: RunReport | None = None) -> Response:
     services = services_of(request)
     context: dict[str, Any] = {
-        "history": history_of(services),
+        "history": calibration_history(services),
         "cards": sorted(services.scorecards.cards),
         "may_roll_back": browser.principal.role in ROLLBACK_ROLES,
         "report": report,
@@ -57,7 +56,9 @@ async def run_page(
     """Run now; the page shows the run's figures above the versions (a dry run stores nothing)."""
     services = services_of(request)
     try:
-        report = await run_in_threadpool(run, services, card or None, bool(dry_run), browser.principal.actor)
+        report = await run_in_threadpool(
+            run_calibrations, services, card or None, bool(dry_run), browser.principal.actor
+        )
     except KeyError as error:
         raise PageRefused(404, f"Not run: {error.args[0]}.") from error
     return _page(request, browser, report)
@@ -69,7 +70,7 @@ def rollback_page(
 ) -> Response:
     """Withdraw the card's active version (the one before it is active again), back to the page."""
     try:
-        rollback(services_of(request), card, browser.principal.actor)
+        roll_back(services_of(request), card, browser.principal.actor)
     except KeyError as error:
         raise PageRefused(404, f"Not rolled back: {error.args[0]}.") from error
     except NothingToRollBack as error:

@@ -10,7 +10,6 @@ blindness included, are services/calibration_sessions.py's, refused with the API
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -18,7 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from api.common.auth import BrowserSession, services_of
-from api.http.calibration_session_routes import SessionId, status_of, viewer_of
+from api.common.days import day_start, form_day
+from api.common.params import RowId
+from api.common.refusals import session_status
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for
 from review.calibration_sessions import MIN_INSPECTORS, SessionRefused, SessionState
@@ -46,24 +47,14 @@ STATUS_LABELS = {ItemStatus.PASS: "Pass", ItemStatus.FAIL: "Fail", ItemStatus.NA
 
 
 def _refused(error: SessionRefused, what: str) -> PageRefused:
-    return PageRefused(status_of(error), f"{what}: {error}.")
+    return PageRefused(session_status(error), f"{what}: {error}.")
 
 
 def _session(services: Services, session_id: int, browser: BrowserSession) -> SessionRecord:
     try:
-        return sessions.session_for(services, session_id, viewer_of(browser.principal))
+        return sessions.session_for(services, session_id, sessions.viewer_of(browser.principal))
     except SessionRefused as error:
         raise _refused(error, "No such session") from error
-
-
-def _day(text: str, label: str, problems: list[str]) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        problems.append(f"{label}: not a day (YYYY-MM-DD): {text!r}")
-        return None
 
 
 def _labels(calls: list[SessionCall]) -> dict[str, str]:
@@ -105,16 +96,14 @@ def new_session(
     wanted_routing = routing if routing in set(RoutingQueue) else None
     if routing and wanted_routing is None:
         problems.append(f"routing: unknown value {routing!r}")
-    start, end = _day(date_from, "date from", problems), _day(date_to, "date to", problems)
+    start, end = form_day(date_from, "date from", problems), form_day(date_to, "date to", problems)
     filters = CallFilter(
         agent_id=agent.strip() or None,
         status=CallStatus.SCORED,
         verdict=wanted_verdict,
         routing_queue=wanted_routing,
-        started_from=datetime.combine(start, time(), tzinfo=UTC) if start else None,
-        started_to=datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
-        if end and end < date.max
-        else None,
+        started_from=day_start(start),
+        started_to=day_start(end, next_day=True),
         limit=PICKER_SIZE,
     )
     services = services_of(request)
@@ -149,7 +138,7 @@ def create_session(
     if not name.strip():
         raise PageRefused(422, "Name the session.")
     problems: list[str] = []
-    due = _day(due_on, "due date", problems)
+    due = form_day(due_on, "due date", problems)
     if problems:
         raise PageRefused(422, problems[0])
     services = services_of(request)
@@ -162,7 +151,7 @@ def create_session(
 
 @router.get("/ui/calibration/{session_id}")
 def session_page(
-    request: Request, session_id: SessionId, browser: BrowserSession = Depends(page_for(*MANAGERS, *RATERS))
+    request: Request, session_id: RowId, browser: BrowserSession = Depends(page_for(*MANAGERS, *RATERS))
 ) -> Response:
     """Progress: who has submitted; for an inspector, how far they are on each call."""
     services = services_of(request)
@@ -191,7 +180,7 @@ def session_page(
 @router.get("/ui/calibration/{session_id}/calls/{call_id}")
 def score_call(
     request: Request,
-    session_id: SessionId,
+    session_id: RowId,
     call_id: str,
     browser: BrowserSession = Depends(page_for(*RATERS)),
 ) -> Response:
@@ -231,7 +220,7 @@ def score_call(
 @router.post("/ui/calibration/{session_id}/calls/{call_id}")
 async def save_call(
     request: Request,
-    session_id: SessionId,
+    session_id: RowId,
     call_id: str,
     browser: BrowserSession = Depends(form_for(*RATERS)),
 ) -> Response:
@@ -281,7 +270,7 @@ def _following(record: SessionRecord, call_id: str) -> str | None:
 
 @router.post("/ui/calibration/{session_id}/submit")
 def submit(
-    request: Request, session_id: SessionId, browser: BrowserSession = Depends(form_for(*RATERS))
+    request: Request, session_id: RowId, browser: BrowserSession = Depends(form_for(*RATERS))
 ) -> Response:
     services = services_of(request)
     record = _session(services, session_id, browser)
@@ -294,7 +283,7 @@ def submit(
 
 @router.post("/ui/calibration/{session_id}/close")
 def close(
-    request: Request, session_id: SessionId, browser: BrowserSession = Depends(form_for(*MANAGERS))
+    request: Request, session_id: RowId, browser: BrowserSession = Depends(form_for(*MANAGERS))
 ) -> Response:
     services = services_of(request)
     record = _session(services, session_id, browser)
@@ -307,12 +296,12 @@ def close(
 
 @router.get("/ui/calibration/{session_id}/report")
 def report_page(
-    request: Request, session_id: SessionId, browser: BrowserSession = Depends(page_for(*MANAGERS, *RATERS))
+    request: Request, session_id: RowId, browser: BrowserSession = Depends(page_for(*MANAGERS, *RATERS))
 ) -> Response:
     services = services_of(request)
     record = _session(services, session_id, browser)
     try:
-        found = sessions.session_report(services, record, viewer_of(browser.principal))
+        found = sessions.session_report(services, record, sessions.viewer_of(browser.principal))
     except SessionRefused as error:
         raise _refused(error, "No report yet") from error
     calls = sessions.session_calls(services, record)

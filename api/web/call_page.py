@@ -10,41 +10,34 @@ itself cannot be redacted). Decisions are plain forms (they work without JavaScr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, assert_never
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from api.common.auth import BrowserSession, services_of
 from api.common.errors import problems, summary
-from api.http.routes import detail_of
-from api.http.schemas import CallDetail
-from api.web.disputes import call_page_context
-from api.web.pages import PageRefused, render
-from api.web.queue import sampled_reasons
+from api.common.params import RowId
+from api.web.pages import PageRefused, call_for, render
 from api.web.session import form_for, page_for
 from api.web.transcript_lines import transcript_html
 from runtime.evidence import MARK_REQUEST, EvidenceMark
-from runtime.services import Services
-from scoring.results import ItemStatus
-from services.access import EVIDENCE_REMOVERS, LIBRARY_READERS, READERS, REDACTED_ROLES, REVIEWERS
-from services.calibration_sessions import blind_refusal
+from scoring.results import FindingKind, ItemStatus
+from services.access import READERS, REVIEWERS
+from services.call_page import call_page_view
+from services.call_views import CallDetail, CallHidden, CallNotVisible
 from services.evidence import (
     MarkRefused,
     MayNotRemove,
     NoSuchMark,
     NotScored,
     mark,
-    mark_kind_of,
-    marks_of,
     remove,
 )
-from services.reviewing import NothingToReview, ReviewState, decide, review_state
+from services.reviewing import NothingToReview, decide, review_state
 from store.evidence import EvidenceKind
 from store.metadata import CallSource, Clean
-from store.review_queue import QueueFilter
-from store.tables import Call
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,14 +54,33 @@ MEDIA_TYPES = {
     ".webm": "audio/webm",
 }
 
-MARKED_KINDS = {
-    "silence": "silence",
-    "dead_air": "dead air",
-    "hold": "hold",
-    "overtalk": "overtalk",
-    "escalation_cue": "escalation",
-    "negative_sentiment": "upset",
-}
+
+def _timeline_name(kind: FindingKind) -> str | None:
+    """How a finding reads on the timeline when no item claims it; None for the kinds only an
+    item's evidence has (drawn as that item). Every kind is named, so a new one fails the type
+    check until it is placed here."""
+    match kind:
+        case FindingKind.SILENCE | FindingKind.HOLD | FindingKind.OVERTALK:
+            return kind.value
+        case FindingKind.DEAD_AIR:
+            return "dead air"
+        case FindingKind.ESCALATION_CUE:
+            return "escalation"
+        case FindingKind.NEGATIVE_SENTIMENT:
+            return "upset"
+        case (
+            FindingKind.APPLIES
+            | FindingKind.PHRASE
+            | FindingKind.POSSIBLE_PHRASE
+            | FindingKind.FORBIDDEN_PHRASE
+            | FindingKind.SCRIPT_STEP
+        ):
+            return None
+        case _:
+            assert_never(kind)
+
+
+MARKED_KINDS = {kind: name for kind in FindingKind if (name := _timeline_name(kind)) is not None}
 """Findings drawn on the timeline, by kind (an item's evidence is drawn as that item)."""
 
 KIND_LABELS = {
@@ -112,32 +124,18 @@ def segment_tags(detail: CallDetail) -> dict[int, list[str]]:
     return tags
 
 
-def _call_for(services: Services, browser: BrowserSession, call_id: str) -> Call:
-    call = services.calls.get(call_id)
-    if call is None or not browser.principal.may_see(call.agent_id):
-        raise PageRefused(404, "No such call, or not one you may open.")
-    return call
-
-
 @router.get("/ui/calls/{call_id}")
 def call_page(
     request: Request, call_id: str, browser: BrowserSession = Depends(page_for(*READERS))
 ) -> Response:
-    services = services_of(request)
-    call = _call_for(services, browser, call_id)
-    role = browser.principal.role
-    if refusal := blind_refusal(services, role, browser.principal.holder, call.id):
-        raise PageRefused(403, refusal)
-    # read once: the score sheet shows the same (redacted where the role needs it) analysis
-    stored = services.results.analysis(call.id)
-    detail = detail_of(services, call, stored, redacted=role in REDACTED_ROLES)
     try:
-        review = review_state(services, call, stored)
-    except NothingToReview:
-        review = None
+        view = call_page_view(services_of(request), browser.principal, call_id)
+    except CallNotVisible as error:
+        raise PageRefused(404, "No such call, or not one you may open.") from error
+    except CallHidden as error:
+        raise PageRefused(403, str(error)) from error
+    detail, review = view.detail, view.review
     labels = {item.item_id: item.label for item in detail.scorecard.items} if detail.scorecard else {}
-    may_mark = role in REVIEWERS and review is not None
-    marks = marks_of(services, call, redacted=role in REDACTED_ROLES)
 
     def describe(mark: EvidenceMark) -> str:
         what = labels.get(mark.item_id, mark.item_id) if mark.item_id else mark.label
@@ -156,25 +154,27 @@ def call_page(
             "review": review,
             "markers": markers,
             "kinds": MARKED_KINDS,
-            "may_review": role in REVIEWERS and review is not None,
-            "may_listen": role in services.settings.audio_roles,
-            "events": services.calls.events(call.id),
+            "may_review": view.may.review,
+            "may_listen": view.may.listen,
+            "events": view.events,
             "transcript_html": transcript_html(
-                call.id, detail.transcript, segment_tags(detail), marks, describe, words=may_mark
+                detail.id, detail.transcript, segment_tags(detail), view.marks, describe, words=view.may.mark
             )
             if detail.transcript
             else None,
-            "marks": marks,
+            "marks": view.marks,
             "item_labels": labels,
-            "may_mark": may_mark,
-            "mark_items": _mark_items(services, review) if may_mark and review else {},
+            "may_mark": view.may.mark,
+            "mark_items": view.mark_items,
             "kind_labels": KIND_LABELS,
-            "may_remove_any": role in EVIDENCE_REMOVERS,
+            "may_remove_any": view.may.remove_any_mark,
             "machine_items": {item.item_id: item for item in review.machine.items} if review else {},
-            "next_call": _next_call(services, call.id) if role in REVIEWERS else None,
-            "may_save": role in LIBRARY_READERS,
-            "sampled": sampled_reasons(services.selections.of_call(call.id), call.routing_reasons),
-            **call_page_context(services, browser, call, review),
+            "next_call": view.next_call,
+            "may_save": view.may.save,
+            "sampled": view.sampled,
+            "disputes": view.disputes,
+            "may_dispute": view.may.dispute,
+            "may_decide_disputes": view.may.decide_disputes,
         },
     )
 
@@ -190,7 +190,7 @@ def decide_item(
 ) -> Response:
     """Confirm or override one item; back to the call page at that item."""
     services = services_of(request)
-    call = _call_for(services, browser, call_id)
+    call = call_for(services, browser, call_id)
     try:
         state = review_state(services, call)
         machine = next((i for i in state.machine.items if i.item_id == item_id), None)
@@ -222,7 +222,7 @@ def mark_words(
 ) -> Response:
     """Mark the words selected in the transcript (`static/call.js` fills the times and words)."""
     services = services_of(request)
-    call = _call_for(services, browser, call_id)
+    call = call_for(services, browser, call_id)
     given = {"item_id": item_id, "correction": correction, "label": label, "comment": comment}
     try:
         wanted = MARK_REQUEST.validate_python(
@@ -243,11 +243,11 @@ def mark_words(
 def remove_mark(
     request: Request,
     call_id: str,
-    mark_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    mark_id: RowId,
     browser: BrowserSession = Depends(form_for(*REVIEWERS)),
 ) -> Response:
     services = services_of(request)
-    call = _call_for(services, browser, call_id)
+    call = call_for(services, browser, call_id)
     try:
         remove(services, call, mark_id, browser.principal.role, browser.principal.actor)
     except NoSuchMark as error:
@@ -257,23 +257,13 @@ def remove_mark(
     return RedirectResponse(f"/ui/calls/{call_id}#marks", status_code=303)
 
 
-def _mark_items(services: Services, review: ReviewState) -> dict[EvidenceKind, list[tuple[str, str]]]:
-    """The card's items by the kind of mark each takes, as (id, label), for the marking form."""
-    found: dict[EvidenceKind, list[tuple[str, str]]] = {}
-    for item in services.scorecards.get(review.scorecard_key).all_items():
-        kind = mark_kind_of(item)
-        if kind is not None:
-            found.setdefault(kind, []).append((item.id, item.label))
-    return found
-
-
 @router.get("/ui/calls/{call_id}/audio")
 def call_audio(
     request: Request, call_id: str, browser: BrowserSession = Depends(page_for(*READERS))
 ) -> Response:
     """The recording, with range requests (the player seeks without downloading the whole call)."""
     services = services_of(request)
-    call = _call_for(services, browser, call_id)
+    call = call_for(services, browser, call_id)
     if browser.principal.role not in services.settings.audio_roles:
         raise PageRefused(403, "Your role may read this call but not listen to it.")
     if call.source == CallSource.TEXT:
@@ -287,12 +277,4 @@ def call_audio(
         path,
         media_type=MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
         headers={"Cache-Control": "private, no-store"},
-    )
-
-
-def _next_call(services: Services, current: str) -> str | None:
-    """The first call in the review queue's order that is neither this one nor reviewed yet."""
-    rows = services.review_queue.page(QueueFilter(unclaimed=False, limit=50)).rows
-    return next(
-        (row.call.id for row in rows if row.call.id != current and row.call.final_verdict is None), None
     )

@@ -7,39 +7,25 @@ refusals are the API's (services/disputes.py), answered with the same status cod
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.common.auth import BrowserSession, services_of
-from api.http.dispute_routes import DisputeId, status_of
-from api.web.pages import PageRefused, render
+from api.common.params import RowId
+from api.common.refusals import dispute_status
+from api.web.pages import PageRefused, call_for, render
 from api.web.session import form_for, page_for
 from review.disputes import DisputeRefused, DisputeState
-from runtime.services import Services
 from scoring.results import ItemStatus
 from services import disputes
 from services.access import DISPUTE_DECIDERS, DISPUTERS
-from services.reviewing import ReviewState
 from store.disputes import DisputeFilter
-from store.tables import Call
 
 router = APIRouter(include_in_schema=False)
 
 Said = Annotated[str, Form(max_length=2000)]
-
-
-def call_page_context(
-    services: Services, browser: BrowserSession, call: Call, review: ReviewState | None
-) -> dict[str, Any]:
-    """What the call page needs to show the call's disputes and their forms."""
-    role = browser.principal.role
-    return {
-        "disputes": disputes.call_disputes(services, call, review),
-        "may_dispute": role in DISPUTERS,
-        "may_decide_disputes": role in DISPUTE_DECIDERS,
-    }
 
 
 @router.post("/ui/calls/{call_id}/items/{item_id}/dispute")
@@ -52,21 +38,19 @@ def dispute_item(
 ) -> Response:
     """An agent disputes one item of their own call; back to the call page at that item."""
     services = services_of(request)
-    call = services.calls.get(call_id)
-    if call is None or not browser.principal.may_see(call.agent_id):
-        raise PageRefused(404, "No such call, or not one you may open.")
+    call = call_for(services, browser, call_id)
     who = browser.principal
     try:
         disputes.open_dispute(services, call, item_id, _said(reason), who.agent_id, who.actor)
     except DisputeRefused as error:
-        raise PageRefused(status_of(error), f"The dispute was not opened: {error}.") from error
+        raise PageRefused(dispute_status(error), f"The dispute was not opened: {error}.") from error
     return RedirectResponse(f"/ui/calls/{call_id}#item-{item_id}", status_code=303)
 
 
 @router.post("/ui/disputes/{dispute_id}/decide")
 def decide_dispute(
     request: Request,
-    dispute_id: DisputeId,
+    dispute_id: RowId,
     decision: Annotated[str, Form(pattern="^(accept|reject)$")],
     status: Annotated[ItemStatus, Form()] = ItemStatus.PASS,
     comment: Said = "",
@@ -85,7 +69,7 @@ def decide_dispute(
         else:
             row = disputes.reject(services, dispute_id, said, who)
     except DisputeRefused as error:
-        raise PageRefused(status_of(error), f"The dispute was not decided: {error}.") from error
+        raise PageRefused(dispute_status(error), f"The dispute was not decided: {error}.") from error
     where = "/ui/disputes" if back == "list" else f"/ui/calls/{row.call_id}#item-{row.item_id}"
     return RedirectResponse(where, status_code=303)
 

@@ -15,13 +15,14 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from api.common.auth import BrowserSession, services_of
+from api.common.downloads import zip_download
 from api.common.errors import problems, summary
-from api.http.bookmark_routes import clip_response
+from api.common.params import RowId
 from api.web.pages import PageRefused, render
 from api.web.reports import read_period
 from api.web.session import form_for, page_for
@@ -38,7 +39,6 @@ from store.metadata import Clean
 router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Query(max_length=40)]
-BookmarkId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SAVED_PER_PAGE = 50
 TAG_SEPARATORS = re.compile(r"[,，、]")
 """The form takes tags as one line, split at commas (Chinese ones too)."""
@@ -120,7 +120,7 @@ def save_bookmark(
 @router.post("/ui/library/bookmarks/{bookmark_id}")
 def change_bookmark(
     request: Request,
-    bookmark_id: BookmarkId,
+    bookmark_id: RowId,
     tags: Annotated[str, Form(max_length=1000), Clean] = "",
     note: Annotated[str, Form(max_length=2000), Clean] = "",
     tag: Annotated[str, Form(max_length=100)] = "",
@@ -143,7 +143,7 @@ def change_bookmark(
 @router.post("/ui/library/bookmarks/{bookmark_id}/delete")
 def remove_bookmark(
     request: Request,
-    bookmark_id: BookmarkId,
+    bookmark_id: RowId,
     tag: Annotated[str, Form(max_length=100)] = "",
     browser: BrowserSession = Depends(form_for(*LIBRARY_READERS)),
 ) -> Response:
@@ -159,7 +159,7 @@ def remove_bookmark(
 
 @router.get("/ui/library/bookmarks/{bookmark_id}/clip")
 def bookmark_clip(
-    request: Request, bookmark_id: BookmarkId, browser: BrowserSession = Depends(page_for(*LIBRARY_READERS))
+    request: Request, bookmark_id: RowId, browser: BrowserSession = Depends(page_for(*LIBRARY_READERS))
 ) -> Response:
     """The bookmark's clip, as `GET /library/bookmarks/{id}/clip` makes it."""
     services = services_of(request)
@@ -193,7 +193,7 @@ def moment_clip(
 
 def _clip(make: Callable[[], Clip]) -> Response:
     try:
-        return clip_response(make())
+        return zip_download(make())
     except (ClipRefused, MomentRefused) as error:
         raise PageRefused(422, f"No clip: {error}.") from error
     except NothingToExport as error:

@@ -15,7 +15,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from api.common.auth import BrowserSession
+from runtime.services import Services
 from services.access import DISPUTE_DECIDERS, LIBRARY_READERS, REVIEWERS, SEARCH_PAGE_ROLES, TOPIC_READERS
+from services.call_views import CallNotVisible, visible_call
+from store.tables import Call
 from store.tokens import Role
 
 HERE = Path(__file__).parent
@@ -52,6 +55,14 @@ class PageRefused(Exception):
         super().__init__(message)
         self.status_code = status_code
         self.message = message
+
+
+def call_for(services: Services, browser: BrowserSession, call_id: str) -> Call:
+    """The call a page or form acts on, or the error page for one this reader may not open."""
+    try:
+        return visible_call(services, browser.principal, call_id)
+    except CallNotVisible as error:
+        raise PageRefused(404, "No such call, or not one you may open.") from error
 
 
 def render(

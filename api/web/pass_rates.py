@@ -5,12 +5,11 @@ the page and left out, as on the queue page."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from api.common.auth import BrowserSession, services_of
+from api.common.days import form_day
 from api.web.pages import render
 from api.web.queue import Text
 from api.web.session import page_for
@@ -35,18 +34,8 @@ def pass_rates_page(
             group = GroupBy(by)
         except ValueError:
             problems.append(f"by: unknown value {by!r} (agent or team)")
-    first, last = _day(date_from, "from", problems), _day(date_to, "to", problems)
+    first, last = form_day(date_from, "from", problems), form_day(date_to, "to", problems)
     rows = pass_rate_report(services_of(request), group, first, last)
     query = {"by": group.value, "date_from": date_from, "date_to": date_to}
     context = {"rows": rows, "query": query, "groups": [g.value for g in GroupBy], "problems": problems}
     return render(request, "pass_rates.html", context)
-
-
-def _day(text: str, label: str, problems: list[str]) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        problems.append(f"{label}: not a day (YYYY-MM-DD): {text!r}")
-        return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -18,13 +17,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.common.auth import BrowserSession, services_of
+from api.common.days import day_start, form_day
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for, safe_next
-from review.queue_reasons import REASONS, QueueReason, not_said_by_routing, sampling_reasons
+from review.queue_reasons import REASONS, QueueReason
 from scoring.results import Verdict
 from services.access import MANAGERS, REVIEWERS
+from services.sampling import sampled_reasons
 from store.review_queue import ClaimError, QueueFilter
-from store.tables import SampleSelection
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,8 +56,8 @@ class QueueQuery:
         verdict = self.verdict if self.verdict in set(Verdict) else None
         if self.verdict and verdict is None:
             problems.append(f"verdict: unknown value {self.verdict!r}")
-        started_from = _day(self.date_from, "date from", problems)
-        until = _day(self.date_to, "date to", problems)
+        first = form_day(self.date_from, "date from", problems)
+        last = form_day(self.date_to, "date to", problems)
         return (
             QueueFilter(
                 agent_id=self.agent.strip() or None,
@@ -66,8 +66,8 @@ class QueueQuery:
                 verdict=verdict,
                 reason_prefix=reason.routing_prefix if reason else None,
                 sampling_rule=reason.rule if reason else None,
-                started_from=started_from,
-                started_to=until + timedelta(days=1) if until else None,
+                started_from=day_start(first),
+                started_to=day_start(last, next_day=True),
                 holder=holder if self.claimed == "mine" else None,
                 unclaimed=self.claimed == "unclaimed",
                 limit=PAGE_SIZE,
@@ -79,16 +79,6 @@ class QueueQuery:
     def link(self, page: int) -> str:
         given = {name: value for name, value in vars(self).items() if value}
         return "/ui/queue?" + urlencode({**given, "page": page})
-
-
-def _day(text: str, label: str, problems: list[str]) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
-    except ValueError:
-        problems.append(f"{label}: not a day (YYYY-MM-DD): {text!r}")
-        return None
 
 
 @router.get("/ui/queue")
@@ -133,14 +123,6 @@ def queue_page(
         "next_link": query.link(page + 1) if page < pages else None,
     }
     return render(request, "queue.html", context)
-
-
-def sampled_reasons(selection: SampleSelection | None, routing_reasons: list[str] | None) -> list[str]:
-    """What the sampling rules say of a call beyond what routing says (the queue and call pages)."""
-    if selection is None:
-        return []
-    sampled = sampling_reasons(selection.rules, selection.reasons)
-    return [s.reason for s in not_said_by_routing(sampled, routing_reasons or [])]
 
 
 Back = Annotated[str, Form(max_length=2000)]

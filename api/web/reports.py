@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from api.common.auth import BrowserSession, services_of
 from api.common.days import IsoDay
 from api.web.charts import item_failure_chart, trend_chart
-from api.web.pages import PageRefused, render
+from api.web.pages import PageRefused, call_for, render
 from api.web.session import form_for, page_for
 from insights.alerts import AlertKind
 from insights.report import Report
@@ -154,9 +154,7 @@ def recovery_handled_form(
 ) -> Response:
     """The customer was called back; back to the alerts page."""
     services = services_of(request)
-    call = services.calls.get(call_id)
-    if call is None or not browser.principal.may_see(call.agent_id):
-        raise PageRefused(404, "No such call, or not one you may open.")
+    call = call_for(services, browser, call_id)
     if not call.recovery:
         raise PageRefused(409, "The call is not in the recovery queue.")
     reports(services).mark_recovery_handled(call.id, browser.principal.actor, None)

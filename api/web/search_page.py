@@ -9,7 +9,6 @@ named on the page and left out, and a query that cannot be read is shown with th
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -18,14 +17,13 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from api.common.auth import BrowserSession, services_of
-from api.common.days import day_start
+from api.common.days import form_day
 from api.web.pages import render
 from api.web.session import page_for
 from scoring.results import Verdict
-from services.access import REDACTED_ROLES, SEARCH_PAGE_ROLES
-from services.search import SearchHit, SearchRequest, Speaker, run_search
+from services.access import SEARCH_PAGE_ROLES
+from services.search import SearchCriteria, SearchHit, Speaker, search_for
 from store.metadata import Language
-from store.search import SearchFilter
 from store.search_query import QuerySyntaxError
 from store.tables import CallStatus
 
@@ -57,13 +55,15 @@ class SearchForm:
     overtalk_min: str = ""
     status: str = ""
 
-    def as_filter(self) -> tuple[SearchFilter, list[str]]:
-        """The store's filter, and the values that could not be read (left out)."""
+    def criteria(self) -> tuple[SearchCriteria, list[str]]:
+        """The search the form asks for, and the values that could not be read (left out)."""
         problems: list[str] = []
         return (
-            SearchFilter(
-                started_from=day_start(_day(self.date_from, "from", problems)),
-                started_to=day_start(_day(self.date_to, "to", problems), next_day=True),
+            SearchCriteria(
+                q=self.q,
+                semantic=self.mode == "meaning",
+                date_from=form_day(self.date_from, "from", problems),
+                date_to=form_day(self.date_to, "to", problems),
                 agent_id=self.agent.strip() or None,
                 team=self.team.strip() or None,
                 queue=self.queue.strip() or None,
@@ -74,8 +74,8 @@ class SearchForm:
                 failed_item=self.failed_item.strip() or None,
                 sentiment=_choice(self.sentiment, list(MOODS), "customer mood", problems),
                 escalation={"yes": True, "no": False}.get(self.escalation),
-                dead_air_min_s=_number(self.dead_air_min, "dead air", problems, 86_400),
-                overtalk_min_s=_number(self.overtalk_min, "overtalk", problems, 86_400),
+                dead_air_min=_number(self.dead_air_min, "dead air", problems, 86_400),
+                overtalk_min=_number(self.overtalk_min, "overtalk", problems, 86_400),
                 status=_choice(self.status, [s.value for s in CallStatus], "status", problems),
                 speaker=_choice(self.speaker, [s.value for s in Speaker], "speaker", problems),
             ),
@@ -115,8 +115,8 @@ def search_page(
         q, mode, speaker, date_from, date_to, agent, team, queue, language, score_min, score_max,
         verdict, failed_item, sentiment, escalation, dead_air_min, overtalk_min, status,
     )  # fmt: skip
-    filters, problems = form.as_filter()
-    redacted = browser.principal.role in REDACTED_ROLES
+    criteria, problems = form.criteria()
+    redacted = browser.principal.redacted
     context: dict[str, object] = {
         "form": form,
         "problems": problems,
@@ -130,9 +130,10 @@ def search_page(
         "next_link": None,
     }
     if q.strip():
-        wanted = SearchRequest(q, filters, mode == "meaning", redacted, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         try:
-            results = run_search(services_of(request), wanted)
+            results = search_for(
+                services_of(request), browser.principal, criteria, PAGE_SIZE, (page - 1) * PAGE_SIZE
+            )
         except QuerySyntaxError as error:
             context["query_error"] = str(error)
         else:
@@ -151,16 +152,6 @@ def marked(hit: SearchHit) -> Markup:
         out += Markup("</mark>")
         at = span.end
     return out + escape(hit.text[at:])
-
-
-def _day(text: str, label: str, problems: list[str]) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        problems.append(f"{label}: not a day (YYYY-MM-DD): {text!r}")
-        return None
 
 
 def _number(text: str, label: str, problems: list[str], most: float) -> float | None:

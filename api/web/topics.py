@@ -8,17 +8,17 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from api.common.auth import BrowserSession, services_of
-from api.http.topic_routes import DEFAULT_DAYS, TopicCallView
+from api.common.params import RowId
 from api.web.charts import day_bars
 from api.web.pages import PageRefused, render
 from api.web.reports import read_period
 from api.web.session import page_for
-from services.access import REDACTED_ROLES, TOPIC_READERS
-from services.topics import period_bounds, period_end, period_topics, topics
+from services.access import TOPIC_READERS
+from services.topics import DEFAULT_PERIOD_DAYS, NoSuchTopic, period_end, period_topics, topic_calls_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,7 +37,7 @@ def topics_page(
     """The last 30 days by default (yesterday and the 29 before)."""
     services = services_of(request)
     problems: list[str] = []
-    first, length = read_period(services, date_from, days, problems, default_days=DEFAULT_DAYS)
+    first, length = read_period(services, date_from, days, problems, default_days=DEFAULT_PERIOD_DAYS)
     found = period_topics(services, first, period_end(first, length), queue.strip() or None)
     period = {"date_from": first.isoformat(), "days": length, **({"queue": queue} if queue else {})}
     return render(
@@ -56,7 +56,7 @@ def topics_page(
 @router.get("/ui/topics/{topic_id}")
 def topic_page(
     request: Request,
-    topic_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    topic_id: RowId,
     date_from: Text = "",
     days: Text = "",
     queue: Text = "",
@@ -64,26 +64,26 @@ def topic_page(
 ) -> Response:
     """The topic's calls of the period, newest first, each at its complaint."""
     services = services_of(request)
-    repo = topics(services)
-    topic = repo.get(topic_id)
-    if topic is None:
-        raise PageRefused(404, f"no complaint topic {topic_id}")
     problems: list[str] = []
-    first, length = read_period(services, date_from, days, problems, default_days=DEFAULT_DAYS)
-    since, until = period_bounds(services, first, period_end(first, length))
-    found = repo.topic_calls(topic_id, since, until, queue.strip() or None, CALLS_SHOWN, 0)
-    redacted = browser.principal.role in REDACTED_ROLES
+    first, length = read_period(services, date_from, days, problems, default_days=DEFAULT_PERIOD_DAYS)
+    try:
+        found = topic_calls_view(
+            services, browser.principal, topic_id, first, length, queue.strip() or None, CALLS_SHOWN
+        )
+    except NoSuchTopic as error:
+        raise PageRefused(404, str(error)) from error
     return render(
         request,
         "topic_calls.html",
         {
-            "topic": topic,
+            "topic": found,
             "date_from": first,
             "date_to": period_end(first, length),
             "days": length,
             "queue": queue,
             "problems": problems,
-            "calls": [TopicCallView.of(call, redacted) for call in found],
+            "calls": found.calls,
+            "has_more": found.has_more,
             "limit": CALLS_SHOWN,
         },
     )

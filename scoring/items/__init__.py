@@ -1,0 +1,1 @@
+"""Scorecard item types: one module each, implementing `base.ItemBase`, listed in `registry.py`."""

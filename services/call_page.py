@@ -1,0 +1,106 @@
+"""Everything the call page shows one reader, in one call: the detail, the review, the marks,
+the disputes, the history, what the reader may do, and where the queue goes next.
+
+The page's handler only lays this out; before, it made about ten calls into services and the
+store, each deciding for itself what the reader's role allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runtime.evidence import EvidenceMark
+from runtime.services import Services
+from services.access import (
+    DISPUTE_DECIDERS,
+    DISPUTERS,
+    EVIDENCE_REMOVERS,
+    LIBRARY_READERS,
+    REVIEWERS,
+    Principal,
+)
+from services.call_views import CallDetail, open_call
+from services.disputes import CallDisputes, call_disputes
+from services.evidence import mark_kind_of, marks_of
+from services.reviewing import NothingToReview, ReviewState, review_state
+from services.sampling import sampled_reasons
+from store.evidence import EvidenceKind
+from store.review_queue import QueueFilter
+from store.tables import CallEvent
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """What the reader may do on the page; the forms behind each check the role again."""
+
+    review: bool
+    listen: bool
+    mark: bool
+    remove_any_mark: bool
+    save: bool
+    dispute: bool
+    decide_disputes: bool
+
+
+@dataclass(frozen=True)
+class CallPageView:
+    detail: CallDetail
+    """Masked for the roles that read masked text, as the API's detail is."""
+    review: ReviewState | None
+    """None until the call is scored."""
+    marks: list[EvidenceMark]
+    mark_items: dict[EvidenceKind, list[tuple[str, str]]]
+    """The card's items by the kind of mark each takes, as (id, label): the marking form's choices."""
+    events: list[CallEvent]
+    disputes: CallDisputes
+    sampled: list[str]
+    """What the sampling rules say of the call beyond its routing reasons."""
+    next_call: str | None
+    """The next call in the review queue's order, for reviewers."""
+    may: Permissions
+
+
+def call_page_view(services: Services, who: Principal, call_id: str) -> CallPageView:
+    """Raises `CallNotVisible` or `CallHidden` (services/call_views.py) as the API's detail does."""
+    call, stored, detail = open_call(services, who, call_id)
+    try:
+        review: ReviewState | None = review_state(services, call, stored)
+    except NothingToReview:
+        review = None
+    reviewer = who.role in REVIEWERS and review is not None
+    return CallPageView(
+        detail=detail,
+        review=review,
+        marks=marks_of(services, call, redacted=who.redacted),
+        mark_items=_mark_items(services, review) if reviewer and review is not None else {},
+        events=services.calls.events(call.id),
+        disputes=call_disputes(services, call, review),
+        sampled=sampled_reasons(services.selections.of_call(call.id), call.routing_reasons),
+        next_call=_next_call(services, call.id) if who.role in REVIEWERS else None,
+        may=Permissions(
+            review=reviewer,
+            listen=who.role in services.settings.audio_roles,
+            mark=reviewer,
+            remove_any_mark=who.role in EVIDENCE_REMOVERS,
+            save=who.role in LIBRARY_READERS,
+            dispute=who.role in DISPUTERS,
+            decide_disputes=who.role in DISPUTE_DECIDERS,
+        ),
+    )
+
+
+def _mark_items(services: Services, review: ReviewState) -> dict[EvidenceKind, list[tuple[str, str]]]:
+    found: dict[EvidenceKind, list[tuple[str, str]]] = {}
+    for item in services.scorecards.get(review.scorecard_key).all_items():
+        kind = mark_kind_of(item)
+        if kind is not None:
+            found.setdefault(kind, []).append((item.id, item.label))
+    return found
+
+
+def _next_call(services: Services, current: str) -> str | None:
+    """The first call in the review queue's order that is neither this one nor reviewed yet."""
+    rows = services.review_queue.page(QueueFilter(unclaimed=False, limit=50)).rows
+    return next(
+        (row.call.id for row in rows if row.call.id != current and row.call.final_verdict is None), None
+    )
