@@ -4,7 +4,7 @@ terminal, through the same functions as the API and the scheduled jobs."""
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.common.days import parse_day
 from api.render import message, safe, terminal_json
 from insights.report import GroupFigures, Report
 from insights.report_csv import report_csv
@@ -39,8 +40,8 @@ def report(
 ) -> None:
     """The quality report of a period: per agent, team and queue (days in CALLQA_REPORT_TIMEZONE)."""
     try:
-        first = date.fromisoformat(date_from)
-        last = date.fromisoformat(date_to) if date_to else first
+        first = parse_day(date_from)
+        last = parse_day(date_to) if date_to else first
         built = period_report(Services(get_settings()), first, last)
     except ValueError as error:
         errors.print(message("error:", "red", error))

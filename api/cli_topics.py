@@ -4,13 +4,14 @@ functions as the API and the scheduled job (`--refresh` clusters the last 30 day
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.common.days import parse_day
 from api.http.topic_routes import topics_view
 from api.render import message, safe, terminal_json
 from runtime.services import Services
@@ -40,8 +41,8 @@ def topics_command(
     now = datetime.now(UTC)
     try:
         today = now.astimezone(services.settings.report_zone).date()
-        last = date.fromisoformat(date_to) if date_to else today
-        first = date.fromisoformat(date_from) if date_from else last - timedelta(days=29)
+        last = parse_day(date_to) if date_to else today
+        first = parse_day(date_from) if date_from else last - timedelta(days=29)
         if last < first:
             raise ValueError(f"--to ({last}) is before --from ({first})")
     except ValueError as error:

@@ -34,6 +34,12 @@ class Principal:
         """Agents see only their own calls; every other role sees all."""
         return self.role != Role.AGENT or (agent_id is not None and agent_id == self.agent_id)
 
+    def agent_scope(self, requested: str | None) -> str | None:
+        """The agent whose calls a listing may hold: an agent's own whatever they asked (one
+        without an agent id finds nothing: no call's agent id is empty); for others, what they
+        asked (None: every agent)."""
+        return (self.agent_id or "") if self.role == Role.AGENT else requested
+
     @property
     def redacted(self) -> bool:
         """Whether this reader is shown personal data masked."""

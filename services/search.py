@@ -27,7 +27,6 @@ from store.search import FoundTurn, SearchFilter
 from store.search_query import parse
 from store.search_text import QueryText, highlight_spans
 from store.tables import CallStatus
-from store.tokens import Role
 
 
 class Speaker(StrEnum):
@@ -146,9 +145,8 @@ def search_for(
     data search the masked text. `reader` None is the operator at the terminal, who reads the
     whole database (as `callqa show` does); `redacted` asks for the masked text whoever reads.
     Raises `QuerySyntaxError` for a query that cannot be read (words search only)."""
-    if reader is not None and reader.role == Role.AGENT:
-        # one without an agent id finds nothing: no call's agent id is empty
-        criteria = criteria.model_copy(update={"agent_id": reader.agent_id or ""})
+    if reader is not None:
+        criteria = criteria.model_copy(update={"agent_id": reader.agent_scope(criteria.agent_id)})
     request = SearchRequest(
         text=criteria.q,
         filters=criteria.search_filter(),

@@ -26,7 +26,6 @@ from services.access import DISPUTE_DECIDERS, DISPUTERS, Principal
 from store.disputes import DisputeFilter
 from store.metadata import Clean
 from store.tables import Dispute
-from store.tokens import Role
 
 router = APIRouter(
     responses=error_responses(400, 401, 403, 404, 422), dependencies=[Depends(known_query_only)]
@@ -110,9 +109,9 @@ def list_disputes(
     who: Principal = Depends(require(*DISPUTERS, *DISPUTE_DECIDERS)),
 ) -> list[DisputeView]:
     """Oldest first. Agents get their own disputes whatever `agent_id` says."""
-    if who.role == Role.AGENT:
-        agent_id = who.agent_id or ""
-    filters = DisputeFilter(state=state, agent_id=agent_id, call_id=call_id, limit=limit, offset=offset)
+    filters = DisputeFilter(
+        state=state, agent_id=who.agent_scope(agent_id), call_id=call_id, limit=limit, offset=offset
+    )
     return [DisputeView.of(row) for row in disputes.repository(services_of(request)).search(filters)]
 
 

@@ -251,10 +251,8 @@ def list_calls(
     who: Principal = Depends(require(*READERS)),
 ) -> CallList:
     """Newest first. Agents get their own calls whatever `agent_id` says."""
-    if who.role == Role.AGENT:
-        agent_id = who.agent_id
     filters = CallFilter(
-        agent_id=agent_id,
+        agent_id=who.agent_scope(agent_id),
         status=status_,
         verdict=verdict,
         routing_queue=routing,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.common.auth import BrowserSession, services_of
-from api.common.days import IsoDay
+from api.common.days import IsoDay, parse_day
 from api.web.charts import item_failure_chart, trend_chart
 from api.web.pages import PageRefused, call_for, render
 from api.web.session import form_for, page_for
@@ -43,9 +43,9 @@ def read_period(
     first = _yesterday(services) - timedelta(days=default_days - 1)
     if date_from:
         try:
-            first = date.fromisoformat(date_from)
-        except ValueError:
-            problems.append(f"from: not a day (YYYY-MM-DD): {date_from!r}; the default shown")
+            first = parse_day(date_from)
+        except ValueError as error:
+            problems.append(f"from: {error}; the default shown")
     length = default_days
     if days:
         if days.isdigit() and 1 <= int(days) <= MAX_REPORT_DAYS:
