@@ -7,8 +7,6 @@ under the call's analysis lease, so it never scores a call beside a worker that 
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 import socket
 import sys
@@ -23,8 +21,8 @@ from api.render import agreement_table, message, safe
 from runtime.services import Services
 from runtime.settings import get_settings
 from scoring.scorecard import ScorecardError, load_scorecard
+from services.agreement import agreement_report
 from services.pipeline import AnalysisOutcome, LanguageMismatch, analyse_under_lease, card_for_rescore
-from services.reviewing import machine_agreement
 from store.tables import CallStatus
 
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -136,11 +134,13 @@ def agreement(
     scorecard: Annotated[str | None, typer.Option(help="a card id: only its versions")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
 ) -> None:
-    """How often inspectors kept the machine's decision, per item: accuracy and Cohen's kappa."""
-    rows = machine_agreement(Services(get_settings()), scorecard)
+    """How often inspectors kept the machine's decision, per item and per inspector: accuracy and
+    Cohen's kappa."""
+    report = agreement_report(Services(get_settings()), scorecard, None, None)
     if json_out:
-        print(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
-    elif rows:
-        console.print(agreement_table(rows))
+        print(report.model_dump_json(indent=2))
+    elif report.items:
+        console.print(agreement_table(report.items))
+        console.print(agreement_table(report.inspectors))
     else:
         errors.print("no reviewed items yet: inspectors' decisions are what agreement is measured on")

@@ -25,6 +25,7 @@ from runtime.settings import get_settings
 from scoring.results import Verdict
 from services.search import SearchCriteria, SearchHit, Speaker, search_for
 from services.search_index import reindex as reindex_calls
+from services.search_index import retokenise_outdated
 from store.metadata import Language
 from store.search_query import QuerySyntaxError
 from store.tables import CallStatus
@@ -134,20 +135,27 @@ def find(
 @search_app.command()
 def reindex(
     missing: Annotated[
-        bool, typer.Option("--missing", help="only scored calls not in the index yet")
+        bool,
+        typer.Option(
+            "--missing",
+            help="only scored calls not in the index yet, and the terms of calls indexed the old way",
+        ),
     ] = False,
 ) -> None:
     """Index the transcripts of scored calls (every call is indexed when it is scored; this is for
-    calls stored before, or after a change to the index)."""
+    calls stored before, or after a change to the index). `--missing` also makes the terms of
+    calls indexed by an older version again at once, which a scheduled job does otherwise."""
     services = Services(get_settings())
     started = time.perf_counter()
     count = reindex_calls(services, only_missing=missing)
     seconds = time.perf_counter() - started
     console.print(f"indexed {count} calls in {seconds:.1f} s")
+    if missing and (remade := retokenise_outdated(services, budget_s=None)):
+        console.print(f"made the terms of {remade} calls indexed by an older version again")
 
 
 def hits_table(hits: list[SearchHit]) -> Table:
-    table = Table("call", "external id", "speaker", "at", "text")
+    table = Table("call", "external id", "speaker", "at", "text", "matched")
     for hit in hits:
         minutes, seconds = divmod(int(hit.at), 60)
         table.add_row(
@@ -156,6 +164,7 @@ def hits_table(hits: list[SearchHit]) -> Table:
             hit.speaker,
             f"{minutes}:{seconds:02d}",
             marked(hit),
+            safe(hit.why),
         )
     return table
 

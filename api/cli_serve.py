@@ -26,4 +26,7 @@ def serve(
 
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
-    uvicorn.run(create_app(settings, start_workers=workers), host=host, port=port, log_config=None)
+    app = create_app(settings, start_workers=workers)
+    # the app reads forwarded headers itself, from CALLQA_TRUSTED_PROXIES only (uvicorn's own
+    # reading trusts loopback by default): api/common/client_address.py
+    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=False)

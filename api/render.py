@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group
@@ -15,11 +16,11 @@ from rich.table import Table
 from rich.text import Text
 
 from asr.transcript import Transcript
-from review.agreement import Agreement
 from scoring.escalation import Escalation
 from scoring.results import Analysis, ConversationStats, FindingKind, ItemResult, Verdict
 from scoring.routing import RoutingQueue
 from scoring.sentiment import SentimentSummary
+from services.agreement import InspectorAgreementView, ItemAgreementView
 from store.tables import Call, CallStatus
 
 # C0 controls but newline and tab, DEL, C1 controls, and the bidi embeddings, overrides and isolates.
@@ -216,15 +217,16 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):02d}:{rest:04.1f}"
 
 
-def agreement_table(rows: list[Agreement]) -> Table:
-    """Machine-inspector agreement per item, intervals beside each figure."""
-    table = Table(title="machine vs inspectors (newest decision per reviewed item)", expand=False)
-    for name in ("item", "reviews", "accuracy", "95% interval", "kappa", "95% interval"):
-        table.add_column(name, justify="left" if name == "item" else "right")
+def agreement_table(rows: Sequence[ItemAgreementView | InspectorAgreementView]) -> Table:
+    """Machine-inspector agreement per item or per inspector, intervals beside each figure."""
+    by = "item" if all(isinstance(row, ItemAgreementView) for row in rows) else "inspector"
+    table = Table(title=f"machine vs inspectors, per {by} (newest decision per reviewed item)", expand=False)
+    for name in (by, "reviews", "accuracy", "95% interval", "kappa", "95% interval"):
+        table.add_column(name, justify="left" if name == by else "right")
     for row in rows:
         kappa_ci = f"{row.kappa_ci.low:.2f}-{row.kappa_ci.high:.2f}" if row.kappa_ci else "-"
         table.add_row(
-            safe(row.item),
+            safe(row.item if isinstance(row, ItemAgreementView) else row.inspector),
             str(row.reviews),
             f"{row.accuracy:.2f}",
             f"{row.accuracy_ci.low:.2f}-{row.accuracy_ci.high:.2f}",

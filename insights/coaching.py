@@ -24,6 +24,7 @@ class ErrorCase(BaseModel):
     label: str
     failed: int
     decided: int
+    reviewed: int = Field(default=0, description="of the decided, calls where an inspector decided it")
     rate: float
     examples: list[Example] = Field(description="failed calls at the failing moment, the newest first")
 
@@ -39,6 +40,7 @@ class TrainingNeed(BaseModel):
     label: str
     failed: int
     decided: int
+    reviewed: int = Field(default=0, description="of the decided, calls where an inspector decided it")
     rate: float
     peer_rate: float = Field(description="the failure rate of everyone else on the item")
     gap: float = Field(description="rate - peer_rate")
@@ -73,6 +75,7 @@ def training_needs(
     )
     failed: dict[tuple[str, str], int] = defaultdict(int)
     decided: dict[tuple[str, str], int] = defaultdict(int)
+    reviewed: dict[tuple[str, str], int] = defaultdict(int)
     total_failed: dict[str, int] = defaultdict(int)
     total_decided: dict[str, int] = defaultdict(int)
     labels: dict[str, str] = {}
@@ -88,6 +91,7 @@ def training_needs(
             if who:
                 failed[who, item.item_id] += fail
                 decided[who, item.item_id] += 1
+                reviewed[who, item.item_id] += item.reviewed
     needs = []
     for (who, item_id), n in decided.items():
         others = total_decided[item_id] - n
@@ -103,6 +107,7 @@ def training_needs(
                     label=labels[item_id],
                     failed=failed[who, item_id],
                     decided=n,
+                    reviewed=reviewed[who, item_id],
                     rate=round(rate, 4),
                     peer_rate=round(peer_rate, 4),
                     gap=round(rate - peer_rate, 4),

@@ -46,7 +46,8 @@ class ItemExamples(BaseModel):
 def rank_excellent(
     calls: Sequence[CallFacts], limit: int, weights: ExcellenceWeights = ExcellenceWeights()
 ) -> list[ExcellentCall]:
-    ranked = [_excellent(call, weights) for call in calls if call.verdict == Verdict.PASS]
+    passed = [call for call in calls if (call.final_verdict or call.verdict) == Verdict.PASS]
+    ranked = [_excellent(call, weights) for call in passed]
     ranked.sort(key=lambda c: (-c.excellence, -(c.example.score or 0.0), c.example.call_id))
     return ranked[:limit]
 
@@ -69,11 +70,12 @@ def _excellent(call: CallFacts, weights: ExcellenceWeights) -> ExcellentCall:
 
 
 def best_examples(calls: Sequence[CallFacts], per_item: int) -> list[ItemExamples]:
-    """Per item, the passing calls where it passed with evidence to play, the best score first."""
+    """Per item, the passing calls where it passed with evidence to play, the best score first
+    (the verdict and item statuses after review: an item an inspector failed is no example)."""
     found: dict[str, list[tuple[CallFacts, int]]] = defaultdict(list)
     labels: dict[str, str] = {}
     for call in calls:
-        if call.verdict != Verdict.PASS:
+        if (call.final_verdict or call.verdict) != Verdict.PASS:
             continue
         for index, item in enumerate(call.items):
             if item.status == ItemStatus.PASS and item.moment is not None:

@@ -35,6 +35,9 @@ class ItemFact(BaseModel):
     item_id: str
     label: str
     status: ItemStatus
+    """The final status: an inspector's decision where there is one, else the machine's."""
+    reviewed: bool = False
+    """An inspector decided it (kept or overrode the machine's status)."""
     moment: Moment | None = None
 
 
@@ -65,6 +68,11 @@ class CallFacts(BaseModel):
     items: tuple[ItemFact, ...]
 
     @property
+    def reviewed(self) -> bool:
+        """A person reviewed the call: its verdict after review, or a decision on any item."""
+        return self.final_verdict is not None or any(item.reviewed for item in self.items)
+
+    @property
     def failed_items(self) -> list[ItemFact]:
         return [item for item in self.items if item.status == ItemStatus.FAIL]
 
@@ -81,12 +89,16 @@ class CallMeta(BaseModel):
     final_verdict: Verdict | None
     recovery_handled: bool
     language: str | None = None
+    decisions: dict[str, ItemStatus] = Field(default_factory=dict)
+    """Inspectors' newest status per item of the current analysis: they win over the machine's."""
 
 
 def call_facts(meta: CallMeta, analysis: Analysis, routing: RoutingDecision) -> CallFacts:
-    """The machine's item statuses, the routing, the dead air and the customer's mood at the end."""
+    """The final item statuses (inspectors' decisions win), the routing, the dead air and the
+    customer's mood at the end."""
+    region = phone_region(meta.language)
     return CallFacts(
-        **meta.model_dump(),
+        **meta.model_dump(exclude={"decisions"}),
         score=analysis.score.total,
         verdict=analysis.score.verdict,
         audit_sample=routing.audit_sample,
@@ -96,18 +108,24 @@ def call_facts(meta: CallMeta, analysis: Analysis, routing: RoutingDecision) -> 
         customer_end=analysis.sentiment.customer_end if analysis.sentiment else None,
         customer_start=analysis.sentiment.customer_start if analysis.sentiment else None,
         repeat_contact=analysis.escalation.repeat_contact if analysis.escalation else False,
-        items=tuple(_item(item, phone_region(meta.language)) for item in analysis.score.items),
+        items=tuple(_item(item, region, meta.decisions.get(item.item_id)) for item in analysis.score.items),
     )
 
 
-def _item(item: ItemResult, region: str) -> ItemFact:
+def _item(item: ItemResult, region: str, decided: ItemStatus | None) -> ItemFact:
     first = item.evidence[0] if item.evidence else None
     moment = (
         Moment(start=first.start, end=first.end, quote=mask_text(first.quote, region))
         if first is not None
         else None
     )
-    return ItemFact(item_id=item.item_id, label=item.label, status=item.status, moment=moment)
+    return ItemFact(
+        item_id=item.item_id,
+        label=item.label,
+        status=item.status if decided is None else decided,
+        reviewed=decided is not None,
+        moment=moment,
+    )
 
 
 class Example(BaseModel):

@@ -43,6 +43,9 @@ class ItemFailure(BaseModel):
     label: str
     failed: int
     decided: int = Field(description="calls where the item was decided (pass or fail)")
+    reviewed: int = Field(
+        default=0, description="of those, calls where an inspector decided it (their status counts)"
+    )
     rate: float
 
 
@@ -154,19 +157,27 @@ def figures(dimension: Dimension, key: str, calls: Sequence[CallFacts]) -> Group
 
 
 def item_failures(calls: Iterable[CallFacts]) -> list[ItemFailure]:
-    """Per item: failed / decided (N/A and undecidable are not the agent's to fail), most failed first."""
+    """Per item: failed / decided (N/A and undecidable are not the agent's to fail), most failed
+    first; an inspector's decision counts instead of the machine's (`ItemFact.status`)."""
     failed: Counter[str] = Counter()
     decided: Counter[str] = Counter()
+    reviewed: Counter[str] = Counter()
     labels: dict[str, str] = {}
     for call in calls:
         for item in call.items:
             if item.status in (ItemStatus.PASS, ItemStatus.FAIL):
                 decided[item.item_id] += 1
                 failed[item.item_id] += item.status == ItemStatus.FAIL
+                reviewed[item.item_id] += item.reviewed
                 labels.setdefault(item.item_id, item.label)
     rows = [
         ItemFailure(
-            item_id=item, label=labels[item], failed=failed[item], decided=n, rate=round(failed[item] / n, 4)
+            item_id=item,
+            label=labels[item],
+            failed=failed[item],
+            decided=n,
+            reviewed=reviewed[item],
+            rate=round(failed[item] / n, 4),
         )
         for item, n in decided.items()
         if failed[item]

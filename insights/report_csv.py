@@ -43,7 +43,10 @@ def report_csv(report: Report) -> str:
 def _row(group: GroupFigures) -> list[object]:
     ci = group.audited_ci
     mood = group.customer_end
-    items = "; ".join(f"{i.item_id} {i.failed}/{i.decided}" for i in group.items)
+    items = "; ".join(
+        f"{i.item_id} {i.failed}/{i.decided}" + (f" ({i.reviewed} reviewed)" if i.reviewed else "")
+        for i in group.items
+    )
     return [
         group.dimension.value,
         _cell(group.key),

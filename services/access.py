@@ -72,9 +72,13 @@ PASS_RATE_READERS = REVIEWERS
 """Those who review calls and those who manage them."""
 REPORT_READERS = REVIEWERS
 TOPIC_READERS = (*REVIEWERS, Role.TRAINER)
+TOPIC_REFRESHERS = MANAGERS
+"""Who clusters complaint topics again on demand (a few seconds of CPU for a month of calls)."""
 CALIBRATORS = MANAGERS
 """Who runs machine calibration and reads its history."""
 ROLLBACK_ROLES = ADMINS
 """Withdrawing an active calibration changes every later score: administrators only."""
+AGREEMENT_READERS = MANAGERS
+"""Who reads the machine's agreement with inspectors, per item and per inspector."""
 OPERATORS = MANAGERS
 """Who reads /metrics, agreement figures and re-scores calls."""

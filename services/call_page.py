@@ -8,6 +8,7 @@ store, each deciding for itself what the reader's role allowed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from runtime.evidence import EvidenceMark
 from runtime.services import Services
@@ -25,6 +26,7 @@ from services.evidence import mark_kind_of, marks_of
 from services.reviewing import NothingToReview, ReviewState, review_state
 from services.sampling import sampled_reasons
 from store.evidence import EvidenceKind
+from store.metadata import CallSource
 from store.review_queue import QueueFilter
 from store.tables import CallEvent
 
@@ -42,10 +44,43 @@ class Permissions:
     decide_disputes: bool
 
 
+class Axis(StrEnum):
+    """What the timeline runs along: seconds (a recording, or a text conversation with turn
+    times), or turn order (a chat log without times, whose turns the transcript places one
+    pseudo-second apart: turn i at i)."""
+
+    SECONDS = "seconds"
+    TURNS = "turns"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The axis the page draws the findings and the turns on, and its length in the axis' unit.
+
+    A text conversation has no recording, so the call has no duration; its length is the
+    turns' span (or their number), else every marker lands past the end of the timeline."""
+
+    axis: Axis
+    length: float
+    """Seconds (the recording's, or from 0 to the last turn's end), or the number of turns."""
+
+
+def timeline_of(detail: CallDetail) -> Timeline:
+    """A recording's own length; a text conversation's from its turns (a text call whose
+    transcript retention deleted keeps the recording's rule: no length, "-" on the page)."""
+    transcript = detail.transcript
+    if detail.source == CallSource.AUDIO or transcript is None:
+        return Timeline(Axis.SECONDS, detail.duration_s or 0.0)
+    if not transcript.timed:
+        return Timeline(Axis.TURNS, float(len(transcript.segments)))
+    return Timeline(Axis.SECONDS, max((segment.end for segment in transcript.segments), default=0.0))
+
+
 @dataclass(frozen=True)
 class CallPageView:
     detail: CallDetail
     """Masked for the roles that read masked text, as the API's detail is."""
+    timeline: Timeline
     review: ReviewState | None
     """None until the call is scored."""
     marks: list[EvidenceMark]
@@ -70,6 +105,7 @@ def call_page_view(services: Services, who: Principal, call_id: str) -> CallPage
     reviewer = who.role in REVIEWERS and review is not None
     return CallPageView(
         detail=detail,
+        timeline=timeline_of(detail),
         review=review,
         marks=marks_of(services, call, redacted=who.redacted),
         mark_items=_mark_items(services, review) if reviewer and review is not None else {},

@@ -16,7 +16,7 @@ from insights.facts import CallFacts, CallMeta, call_facts
 from insights.report import Report, build_report, trend_start
 from models.sentiment import LABELS, SentimentLabel
 from runtime.services import Services
-from scoring.results import Analysis, Verdict
+from scoring.results import Analysis, ItemStatus, Verdict
 from scoring.routing import RoutingDecision, RoutingQueue
 from services.alert_delivery import deliver_pending
 from store.alerts import AlertRepository, NewAlert
@@ -57,6 +57,7 @@ def _facts(row: ScoredCall) -> CallFacts:
         final_verdict=Verdict(call.final_verdict) if call.final_verdict else None,
         recovery_handled=row.recovery_handled,
         language=call.language,
+        decisions={item: ItemStatus(status) for item, status in row.decisions.items()},
     )
     if row.analysis is None or row.routing is None:
         return _column_facts(meta, call)
@@ -70,7 +71,7 @@ def _column_facts(meta: CallMeta, call: Call) -> CallFacts:
     rules; no items, dead air, audit draw or repeat-contact cue (left at their defaults, and so
     never used for a report)."""
     return CallFacts(
-        **meta.model_dump(),
+        **meta.model_dump(exclude={"decisions"}),
         score=call.score_total,
         verdict=Verdict(call.verdict or ""),  # a scored call has one: saving its analysis sets it
         audit_sample=False,
@@ -135,6 +136,39 @@ def daily_report_if_due(services: Services, now: datetime) -> Report | None:
     save_report(services, report)
     log.info("daily report generated", day=str(yesterday), calls=report.overall.calls_scored)
     return report
+
+
+REMADE_DAYS = 7
+"""Daily reports of the last week are remade when calls of their day were scored or reviewed
+after them: recorders that upload in the evening or after an outage, and inspectors who review
+yesterday's calls today, are the rule, not the exception. Older reports stay as they were sent
+and say how many calls changed since (`stale_calls`)."""
+
+
+def stale_calls(services: Services, row: StoredReport) -> int:
+    """How many of the stored report's calls were scored, re-scored or reviewed after it was made."""
+    zone = services.settings.report_zone
+    since, until = midnight(row.date_from, zone), midnight(row.date_to, zone, next_day=True)
+    return reports(services).changed_since(since, until, row.generated_at)
+
+
+def remake_report(services: Services, day: date, now: datetime | None = None) -> Report:
+    """The day's report made again from the calls as they are now, replacing the stored one."""
+    report = period_report(services, day, day, now)
+    save_report(services, report)
+    log.info("daily report remade", day=str(day), calls=report.overall.calls_scored)
+    return report
+
+
+def remake_stale_reports(services: Services, now: datetime) -> list[Report]:
+    """The daily reports of the last `REMADE_DAYS` days whose calls changed since they were made,
+    made again (a scheduled job: one count query per stored day when nothing changed)."""
+    today = now.astimezone(services.settings.report_zone).date()
+    remade = []
+    for row in reports(services).daily(limit=REMADE_DAYS):
+        if (today - row.date_from).days <= REMADE_DAYS and stale_calls(services, row):
+            remade.append(remake_report(services, row.date_from, now))
+    return remade
 
 
 def check_alerts(services: Services, now: datetime) -> list[AlertRow]:

@@ -90,15 +90,27 @@ def _repository(services: Services) -> ReviewRepository:
     return ReviewRepository(session_factory(services.engine))
 
 
+@dataclass(frozen=True)
+class AgreementFigures:
+    items: list[Agreement]
+    """Per `card/item`, then `all` over every reviewed item."""
+    inspectors: list[Agreement]
+    """Per inspector (`item` names who decided, as decisions record them): how often each kept
+    the machine's status. One far below the others is a calibration-session topic: either the
+    machine errs on their calls or they read the card differently."""
+
+
 def machine_agreement(
     services: Services,
     scorecard_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> list[Agreement]:
-    """The machine against the inspectors' newest decisions, per `card/item` and overall."""
+) -> AgreementFigures:
+    """The machine against the inspectors' newest decisions, per `card/item` and per inspector."""
     reviewed = _repository(services).reviewed_items(scorecard_id, since, until)
-    return agreement_by_item(
+    by_item = agreement_by_item(
         Pair(f"{row.scorecard_key.split('@')[0]}/{row.item_id}", row.machine_status, row.status)
         for row in reviewed
     )
+    by_inspector = agreement_by_item(Pair(row.reviewer, row.machine_status, row.status) for row in reviewed)
+    return AgreementFigures(items=by_item, inspectors=by_inspector[:-1])

@@ -1,6 +1,6 @@
 """Running a transcript search: by words (the index) or by meaning (the turns' vectors), with the
-same filters, in the view the reader may see; each hit says where its words are marked and the
-moment of the call to open.
+same filters, in the view the reader may see; each hit says where its words are marked, why it
+matched (the words and their forms, or the similarity) and the moment of the call to open.
 
 The API, the CLI and the search page each read their input into one `SearchCriteria` and call
 `search_for`, so a filter means the same everywhere and every reader's limits are applied in
@@ -10,36 +10,36 @@ one place.
 from __future__ import annotations
 
 import heapq
+import threading
+import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 import numpy as np
+import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.embeddings import encoder_named
+from models.embeddings import EmbeddingModelError, encoder_named, meaning_encoder
 from runtime.services import Services
+from runtime.settings import Settings
 from scoring.results import Verdict
 from scoring.scorecard import SentimentLabel
 from services.access import Principal
+from services.days import day_start
 from store.metadata import Language
 from store.search import FoundTurn, SearchFilter
 from store.search_query import parse
-from store.search_text import QueryText, highlight_spans
+from store.search_text import FoundText, QueryText, found_in, highlight_spans, normalise
 from store.tables import CallStatus
+
+log = structlog.get_logger("callqa.search")
 
 
 class Speaker(StrEnum):
     AGENT = "agent"
     CUSTOMER = "customer"
-
-
-def day_start(day: date | None, next_day: bool = False) -> datetime | None:
-    """Midnight UTC of `day` (of the day after, for an inclusive end); the end of the calendar
-    (9999-12-31) has no day after it and means no upper bound."""
-    if day is None or (next_day and day == date.max):
-        return None
-    return datetime.combine(day + timedelta(days=1 if next_day else 0), time.min, tzinfo=UTC)
 
 
 class SearchCriteria(BaseModel):
@@ -95,6 +95,13 @@ class Highlight(BaseModel):
     end: int
 
 
+class MatchedWords(BaseModel):
+    """One of the query's words or phrases that the turn says, and how it says it."""
+
+    query: str = Field(description="as the query wrote it (`refund`, `cancel my account`, `refu*`)")
+    said: list[str] = Field(description="the turn's words for it, each form once (`refunded`, `refunds`)")
+
+
 class SearchHit(BaseModel):
     call_id: str
     external_id: str | None
@@ -107,6 +114,14 @@ class SearchHit(BaseModel):
     text: str = Field(description="the turn, masked for readers who may not see personal data")
     highlights: list[Highlight]
     similarity: float | None = Field(description="cosine similarity to the query (semantic search only)")
+    matched_by: Literal["words", "meaning"]
+    matched: list[MatchedWords] = Field(
+        description="the query's words and phrases the turn says (words only)"
+    )
+    why: str = Field(
+        description="why it matched, for people: `refunded ~ refund; cancel` (other forms of a word, "
+        "or words a prefix starts, before `~`) or `meaning: similarity 0.62`"
+    )
 
 
 class SearchResults(BaseModel):
@@ -186,10 +201,12 @@ Ranked = tuple[list[FoundTurn], list[float | None], bool]
 
 
 def _by_meaning(services: Services, request: SearchRequest) -> Ranked:
-    """The turns nearest to the query in meaning, best first. Each turn is compared with the query
-    in its own encoder's space (the call language's, as scoring uses); cosines of the two
-    encoders are ranked together as they are."""
+    """The turns nearest to the query in meaning, best first, down to the relevance floor
+    (`search_similarity_floor`): without it every turn with a vector is a hit, however unrelated.
+    Each turn is compared with the query in its own encoder's space (the call language's, as
+    scoring uses); cosines of the two encoders are ranked together as they are."""
     keep = request.offset + request.limit + 1
+    floor = services.settings.search_similarity_floor
     queries: dict[str, np.ndarray] = {}
     best: list[tuple[float, int]] = []
     for chunk in services.search.vectors(request.filters):
@@ -199,7 +216,7 @@ def _by_meaning(services: Services, request: SearchRequest) -> Ranked:
             rows = [n for n, e in enumerate(chunk.encoders) if e == name]
             matrix = np.frombuffer(b"".join(chunk.vectors[n] for n in rows), dtype=np.float16)
             scores = matrix.reshape(len(rows), -1).astype(np.float32) @ queries[name]
-            top = np.argsort(-scores)[:keep]
+            top = [i for i in np.argsort(-scores)[:keep] if scores[i] >= floor]
             best = heapq.nlargest(keep, [*best, *((float(scores[i]), chunk.ids[rows[i]]) for i in top)])
     page = best[request.offset : request.offset + request.limit]
     turns = services.search.turns([turn_id for _, turn_id in page], request.redacted)
@@ -208,10 +225,12 @@ def _by_meaning(services: Services, request: SearchRequest) -> Ranked:
 
 
 def _hit(turn: FoundTurn, wanted: list[QueryText], similarity: float | None) -> SearchHit:
+    found = found_in(turn.text, wanted)
     spans = highlight_spans(turn.text, wanted)
     at = turn.start
     if spans:
         at = max((seconds for seconds, offset in turn.moments if offset <= spans[0][0]), default=turn.start)
+    matched = [_matched_words(turn.text, each) for each in found]
     return SearchHit(
         call_id=turn.call_id,
         external_id=turn.external_id,
@@ -224,4 +243,70 @@ def _hit(turn: FoundTurn, wanted: list[QueryText], similarity: float | None) -> 
         text=turn.text,
         highlights=[Highlight(start=a, end=b) for a, b in spans],
         similarity=similarity,
+        matched_by="words" if similarity is None else "meaning",
+        matched=matched,
+        why=_why(matched) if similarity is None else f"meaning: similarity {similarity:.2f}",
     )
+
+
+def _matched_words(text: str, found: FoundText) -> MatchedWords:
+    said: dict[str, str] = {}
+    for start, end in found.spans:
+        said.setdefault(normalise(text[start:end]), text[start:end])
+    written = found.wanted.text + ("*" if found.wanted.prefix else "")
+    return MatchedWords(query=written, said=list(said.values()))
+
+
+def _why(matched: list[MatchedWords]) -> str:
+    """`refund` where the turn says the word as written, `refunded, refunds ~ refund` where it
+    says other forms (or words a prefix starts)."""
+    parts = []
+    for words in matched:
+        if all(normalise(said) == normalise(words.query) for said in words.said):
+            parts.append(words.query)
+        else:
+            parts.append(f"{', '.join(words.said)} ~ {words.query}")
+    return "; ".join(parts)
+
+
+def meaning_languages(settings: Settings) -> set[str]:
+    """The languages this deployment's calls are in: each queue's, else the default; both where
+    one is left to detection."""
+    said = {
+        settings.default_language,
+        *(q.language or settings.default_language for q in settings.queues.values()),
+    }
+    return {"en", "zh"} if None in said else {language for language in said if language is not None}
+
+
+def warm_meaning_search(settings: Settings) -> list[str]:
+    """Load the sentence encoders that search by meaning needs for the deployment's languages and
+    encode once with each, so that the first search by meaning does not wait for them (5-8 s on
+    2 cores, then milliseconds: docs/benchmarks.md). The API calls it at start in a background
+    thread (`search_warm_encoders`). Returns the encoders' names."""
+    names = []
+    for language in sorted(meaning_languages(settings)):
+        encoder = meaning_encoder(language)
+        encoder.encode(["is this call recorded"])
+        names.append(encoder.name)
+    return names
+
+
+def warm_in_background(settings: Settings) -> threading.Thread:
+    """`warm_meaning_search` in a daemon thread, so the API answers from its first second (uploads,
+    pages, searches by words) while the encoders load; a search by meaning meanwhile waits for the
+    load under way instead of starting another (models/embeddings.py). Missing model files are
+    logged, not raised: the API serves everything else, and the search by meaning says why."""
+
+    def warm() -> None:
+        started = time.perf_counter()
+        try:
+            names = warm_meaning_search(settings)
+        except EmbeddingModelError as error:
+            log.warning("search by meaning: encoders not loaded", error=str(error))
+            return
+        log.info("search by meaning ready", encoders=names, seconds=round(time.perf_counter() - started, 1))
+
+    thread = threading.Thread(target=warm, name="callqa-warm-encoders", daemon=True)
+    thread.start()
+    return thread

@@ -3,10 +3,13 @@
 Runs at the end of every scoring (`analyse_stage`), so re-scoring or re-transcribing a call
 replaces its rows; `callqa search reindex` runs it over calls stored before. Idempotent: it reads
 only the call's current transcript and analysis and replaces the call's rows in one transaction.
+Calls indexed when terms were made another way (store/search_text.py TERMS_VERSION) have them
+made again from the stored text by `retokenise_outdated`, a scheduled job.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -96,6 +99,31 @@ def reindex(services: Services, only_missing: bool) -> int:
     """Index every scored call (or those not indexed yet); returns how many were indexed."""
     ids = services.search.unindexed_calls() if only_missing else services.search.scored_calls()
     return sum(index_stage(services, call_id) for call_id in ids)
+
+
+RETOKENISE_BATCH = 200
+"""Calls per transaction when their terms are made again (about 2,400 turns)."""
+RETOKENISE_BUDGET_S = 50.0
+"""A scheduled run stops starting batches after this, so the jobs after it on the same scheduler
+are not held up for long; the next run, a minute later, goes on where it stopped."""
+
+
+def retokenise_outdated(services: Services, budget_s: float | None = RETOKENISE_BUDGET_S) -> int:
+    """Terms made again, from the stored text, for calls an older TERMS_VERSION indexed (after an
+    upgrade: migration 0023), batch by batch until none is left or `budget_s` has passed (None:
+    until done). Cheap next to indexing: no transcript is read and nothing is embedded. Returns
+    the number of calls."""
+    started = time.monotonic()
+    done = 0
+    while budget_s is None or time.monotonic() - started < budget_s:
+        batch = services.search.outdated_calls(RETOKENISE_BATCH)
+        if not batch:
+            break
+        services.search.retokenise(batch)
+        done += len(batch)
+    if done:
+        log.info("search terms made again", calls=done, seconds=round(time.monotonic() - started, 1))
+    return done
 
 
 def index_after_scoring(services: Services, call_id: str, transcript: Transcript, analysis: Analysis) -> None:

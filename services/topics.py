@@ -135,13 +135,26 @@ def assign_new_calls(services: Services, params: TopicParams = PARAMS) -> int:
 
 def topics_if_due(services: Services, now: datetime) -> list[AlertRow]:
     """The scheduled job: a refresh once a day, else new calls assigned; then the alert rule."""
-    zone = services.settings.report_zone
-    latest = topics(services).latest_run()
-    if latest is None or latest.ran_at.astimezone(zone).date() < now.astimezone(zone).date():
+    if refresh_due(services, now):
         refresh_topics(services, now)
     else:
         assign_new_calls(services)
     return check_topic_alerts(services, now)
+
+
+def refresh_due(services: Services, now: datetime) -> bool:
+    """No run yet, the latest one from an earlier day, or one that found no topic while calls were
+    scored since: new calls only join topics that exist, so a deployment whose first calls were
+    imported after the day's run would otherwise show no topics until the next day."""
+    repo = topics(services)
+    latest = repo.latest_run()
+    if latest is None:
+        return True
+    zone = services.settings.report_zone
+    if latest.ran_at.astimezone(zone).date() < now.astimezone(zone).date():
+        return True
+    newest = repo.last_scored_at()
+    return latest.topics == 0 and newest is not None and newest > latest.assigned_through
 
 
 def check_topic_alerts(services: Services, now: datetime) -> list[AlertRow]:

@@ -7,14 +7,14 @@ thousands of calls: one round trip each would take minutes on PostgreSQL over a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, null, select
+from sqlalchemy import ColumnElement, exists, func, null, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.tables import AnalysisRow, Call, CallEvent, CallStatus, StoredReport, utcnow
+from store.tables import AnalysisRow, Call, CallEvent, CallStatus, ItemReview, StoredReport, utcnow
 
 RECOVERY_HANDLED = "recovery_handled"
 """The `call_events` action recording that a recovery-queue customer was called back."""
@@ -28,6 +28,8 @@ class ScoredCall:
     """Both None when read without results (the call row's columns suffice)."""
     scored_at: datetime
     recovery_handled: bool
+    decisions: dict[str, str] = field(default_factory=dict)
+    """Inspectors' newest status per item of the current analysis (read with the results only)."""
 
 
 class ReportRepository:
@@ -49,7 +51,42 @@ class ReportRepository:
             .order_by(when, Call.id)
         )
         with self.sessions() as session:
-            return [ScoredCall(*row) for row in session.execute(query).all()]
+            rows = [ScoredCall(*row) for row in session.execute(query).all()]
+            if with_results:
+                decided = self._decisions(session, when >= since, when < until)
+                rows = [replace(row, decisions=decided.get(row.call.id, {})) for row in rows]
+            return rows
+
+    @staticmethod
+    def _decisions(session: Session, *window: ColumnElement[bool]) -> dict[str, dict[str, str]]:
+        """By call, the newest human status per item of its current analysis, for the calls of the
+        window: one query however many calls, since only the reviewed few have rows."""
+        query = (
+            select(ItemReview.call_id, ItemReview.item_id, ItemReview.status)
+            .join(AnalysisRow, (AnalysisRow.id == ItemReview.analysis_id) & AnalysisRow.current.is_(True))
+            .join(Call, Call.id == ItemReview.call_id)
+            .where(Call.status == CallStatus.SCORED, *window)
+            .order_by(ItemReview.id)
+        )
+        decided: dict[str, dict[str, str]] = {}
+        for call_id, item_id, status in session.execute(query).all():
+            decided.setdefault(call_id, {})[item_id] = status  # later rows are newer: they win
+        return decided
+
+    def changed_since(self, since: datetime, until: datetime, generated_at: datetime) -> int:
+        """Scored calls that took place in [since, until) whose current analysis or review is newer
+        than `generated_at`: calls uploaded late, re-scored or reviewed after a report of that
+        period was made, which it therefore misses or counts as they were."""
+        when = func.coalesce(Call.started_at, Call.created_at)
+        query = (
+            select(func.count())
+            .select_from(Call)
+            .join(AnalysisRow, (AnalysisRow.call_id == Call.id) & AnalysisRow.current.is_(True))
+            .where(Call.status == CallStatus.SCORED, when >= since, when < until)
+            .where((AnalysisRow.created_at > generated_at) | (Call.reviewed_at > generated_at))
+        )
+        with self.sessions() as session:
+            return session.scalar(query) or 0
 
     def save(self, date_from: date, date_to: date, data: dict[str, Any]) -> StoredReport:
         """The report of this period, replacing one generated before."""

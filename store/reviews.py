@@ -33,6 +33,7 @@ class ReviewedItem:
     item_id: str
     machine_status: str
     status: str
+    reviewer: str
 
 
 class ReviewRepository:
@@ -73,7 +74,11 @@ class ReviewRepository:
             newest = newest.where(ItemReview.at < until)
         query = (
             select(
-                AnalysisRow.scorecard_key, ItemReview.item_id, ItemReview.machine_status, ItemReview.status
+                AnalysisRow.scorecard_key,
+                ItemReview.item_id,
+                ItemReview.machine_status,
+                ItemReview.status,
+                ItemReview.reviewer,
             )
             .join(AnalysisRow, AnalysisRow.id == ItemReview.analysis_id)
             .where(ItemReview.id.in_(newest))

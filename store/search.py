@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import FromClause
 
 from store.search_query import SearchQuery, to_fts5, to_tsquery
-from store.search_text import index_terms
+from store.search_text import TERMS_VERSION, stored_terms
 from store.tables import (
     Call,
     CallStatus,
@@ -188,6 +188,38 @@ class SearchIndex:
                 )
             )
 
+    def outdated_calls(self, limit: int) -> list[str]:
+        """Up to `limit` indexed calls whose terms an older TERMS_VERSION made."""
+        query = select(SearchCall.call_id).where(SearchCall.terms_version < TERMS_VERSION).limit(limit)
+        with self.sessions() as session:
+            return list(session.scalars(query))
+
+    def retokenise(self, call_ids: Sequence[str]) -> None:
+        """These calls' terms made again from their stored text and masked text, in one
+        transaction (the vectors and facts stay: they do not depend on the terms). On SQLite
+        the FTS5 table follows through its update trigger."""
+        with self.sessions.begin() as session:
+            rows = session.execute(
+                select(SearchTurn.id, SearchTurn.text, SearchTurn.redacted_text).where(
+                    SearchTurn.call_id.in_(call_ids)
+                )
+            ).all()
+            if rows:  # by primary key, as one executemany
+                session.execute(
+                    update(SearchTurn),
+                    [
+                        {
+                            "id": row.id,
+                            "terms": " ".join(stored_terms(row.text)),
+                            "redacted_terms": " ".join(stored_terms(row.redacted_text)),
+                        }
+                        for row in rows
+                    ],
+                )
+            session.execute(
+                update(SearchCall).where(SearchCall.call_id.in_(call_ids)).values(terms_version=TERMS_VERSION)
+            )
+
     def find_words(
         self, query: SearchQuery, filters: SearchFilter, redacted: bool, limit: int, offset: int
     ) -> list[FoundTurn]:
@@ -309,8 +341,8 @@ def _write_call(session: Session, call: IndexedCall) -> None:
             text=t.text,
             redacted_text=t.redacted_text,
             moments=[list(m) for m in t.moments],
-            terms=" ".join(index_terms(t.text)),
-            redacted_terms=" ".join(index_terms(t.redacted_text)),
+            terms=" ".join(stored_terms(t.text)),
+            redacted_terms=" ".join(stored_terms(t.redacted_text)),
             encoder=t.encoder,
             vector=t.vector,
         )
@@ -323,6 +355,7 @@ def _write_call(session: Session, call: IndexedCall) -> None:
             dead_air_s=call.facts.dead_air_s,
             overtalk_s=call.facts.overtalk_s,
             indexed_at=utcnow(),
+            terms_version=TERMS_VERSION,
         )
     )
     session.add_all(SearchNumber(call_id=call.call_id, number=n) for n in call.facts.phone_numbers)

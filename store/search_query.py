@@ -1,8 +1,10 @@
 """The transcript search language, parsed into a typed query and compiled for each database.
 
-    refund                  the word (any case, full-width too); Chinese: the characters, anywhere
+    refund                  the word in any form (refunds, refunded: its English stem; any case,
+                            full-width too); Chinese: the characters, anywhere
     refund cancel           both, in the same turn (AND is implied; `AND` may be written)
-    "cancel my account"     the phrase, words in this order
+    "cancel my account"     the phrase, words in this order, exactly as written (`"refund"`: not
+                            "refunded")
     refund*                 words starting with `refund`
     refund OR credit        either
     refund NOT manager      `NOT x` or `-x`: turns that do not say it
@@ -11,8 +13,12 @@
     (refund OR credit) -manager       parentheses group
 
 Every operator works within one turn (one party's consecutive speech); the speaker filter picks
-whose turns. In Chinese, NEAR counts characters. A query is refused with the reason and the place
-(`QuerySyntaxError`, answered as 422 by the API) rather than guessed at.
+whose turns. In Chinese, NEAR counts characters; between English words and phrases it counts
+the words between exactly (every word is stored as two terms, the word and its stem, and a
+phrase ends with its last word's stem: `refund NEAR/4 cancel` is FTS5's NEAR/9). Where one side
+is Chinese and the other English, an English word between counts as two characters. A query is
+refused with the reason and the place (`QuerySyntaxError`, answered as 422 by the API) rather
+than guessed at.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from store.search_text import QueryTerms, QueryText, query_terms
 
 DEFAULT_NEAR = 10
 MAX_NEAR = 50
-"""PostgreSQL has no "within N" operator: NEAR/N becomes 2(N+1) exact distances there."""
+"""PostgreSQL has no "within N" operator: NEAR/N becomes an exact distance for each number of
+terms between, both ways (2(2N+2) for English, whose words are two terms each)."""
 MAX_PARTS = 32
 """Words and phrases in one query: more says nothing more and only costs."""
 
@@ -168,13 +175,10 @@ class _Parser:
             raise QuerySyntaxError("a phrase's '\"' is not closed")
         if token.startswith("NEAR"):
             raise QuerySyntaxError(f"{token} needs a word or phrase on each side")
-        if token.startswith('"'):
-            prefix = token.endswith("*")
-            text = token.rstrip("*")[1:-1]
-        else:
-            prefix = token.endswith("*")
-            text = token.rstrip("*")
-        terms = query_terms(text, prefix)
+        quoted = token.startswith('"')
+        prefix = token.endswith("*")
+        text = token.rstrip("*")[1:-1] if quoted else token.rstrip("*")
+        terms = query_terms(text, prefix, forms=not quoted)
         if not terms.terms:
             raise QuerySyntaxError(f"{token!r} has no letters or digits to search for")
         self.parts += 1
@@ -183,10 +187,20 @@ class _Parser:
 
 def _wanted(node: Node) -> list[QueryText]:
     if isinstance(node, Match):
-        return [QueryText(node.text, node.terms.prefix)]
+        return [QueryText(node.text, node.terms.prefix, node.terms.forms)]
     if isinstance(node, Near):
         return [*_wanted(node.left), *_wanted(node.right)]
     return [wanted for part in node.parts for wanted in _wanted(part)]
+
+
+def _terms_between(node: Near) -> int:
+    """NEAR's distance in stored terms. Chinese terms are one a character. An English word is two
+    (the word, its stem), a bare word matches its stem (the second) and a phrase starts at its
+    first word and ends with its last word's stem (`QueryTerms.stored`): k words between are then
+    2k or 2k + 1 terms, so 2N + 1 keeps exactly those with at most N words between."""
+    if node.left.terms.english or node.right.terms.english:
+        return 2 * node.distance + 1
+    return node.distance
 
 
 def to_fts5(query: SearchQuery) -> str:
@@ -198,7 +212,9 @@ def _fts5(node: Node) -> str:
     if isinstance(node, Match):
         return _fts5_phrase(node.terms)
     if isinstance(node, Near):
-        return f"NEAR({_fts5_phrase(node.left.terms)} {_fts5_phrase(node.right.terms)}, {node.distance})"
+        return (
+            f"NEAR({_fts5_phrase(node.left.terms)} {_fts5_phrase(node.right.terms)}, {_terms_between(node)})"
+        )
     if isinstance(node, AnyOf):
         return "(" + " OR ".join(_fts5(part) for part in node.parts) + ")"
     found = "(" + " AND ".join(_fts5(part) for part in node.parts) + ")"
@@ -208,7 +224,7 @@ def _fts5(node: Node) -> str:
 
 
 def _fts5_phrase(terms: QueryTerms) -> str:
-    quoted = '"' + " ".join(t.replace('"', '""') for t in terms.terms) + '"'
+    quoted = '"' + " ".join(t.replace('"', '""') for t in terms.stored()) + '"'
     return quoted + " *" if terms.prefix else quoted
 
 
@@ -224,7 +240,7 @@ def _tsquery(node: Node) -> str:
     if isinstance(node, Near):
         left, right = _ts_phrase(node.left.terms), _ts_phrase(node.right.terms)
         # FTS5 counts the terms between the two; <k> is the step from one's last term to the other's first
-        steps = range(1, node.distance + 2)
+        steps = range(1, _terms_between(node) + 2)
         return (
             "(" + " | ".join(f"{a} <{k}> {b}" for a, b in ((left, right), (right, left)) for k in steps) + ")"
         )
@@ -238,7 +254,7 @@ def _tsquery(node: Node) -> str:
 
 
 def _ts_phrase(terms: QueryTerms) -> str:
-    lexemes = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms.terms]
+    lexemes = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms.stored()]
     if terms.prefix:
         lexemes[-1] += ":*"
     return "(" + " <-> ".join(lexemes) + ")"

@@ -258,6 +258,19 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class SignInFailure(Base):
+    """A failed sign-in, kept for the lockout's longest window (store/sign_in_failures.py). The
+    name typed is kept only as its sha256 (people type passwords into the name field); `account`
+    is null for a token sign-in, which names no account."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str | None] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ReviewClaim(Base):
     """Who is reviewing a call in the review queue: one row per claimed call, deleted on release.
     `holder` is a user name or `token N`; every claim, assignment and release is also a
@@ -546,6 +559,8 @@ class SearchCall(Base):
     dead_air_s: Mapped[float] = mapped_column(Float, index=True)
     overtalk_s: Mapped[float] = mapped_column(Float, index=True)
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    terms_version: Mapped[int] = mapped_column(Integer, index=True, server_default="1")
+    """How the call's turns' terms were made (store/search_text.py TERMS_VERSION; migration 0023)."""
 
 
 class SearchNumber(Base):

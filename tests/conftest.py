@@ -136,13 +136,19 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         default_language=None,
         audit_rate=0.0,
         queues={},
+        search_warm_encoders=False,  # the tests that search by meaning load the encoders themselves
     )
 
 
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", scorecard_dir=None, default_language=None, audit_rate=0.0, queues={}
+        data_dir=tmp_path / "data",
+        scorecard_dir=None,
+        default_language=None,
+        audit_rate=0.0,
+        queues={},
+        search_warm_encoders=False,
     )
 
 

@@ -20,9 +20,10 @@ import structlog
 from runtime.services import Services
 from runtime.settings import Settings
 from services.calibration import nightly_calibration_if_due
-from services.insights import check_alerts, daily_report_if_due
+from services.insights import check_alerts, daily_report_if_due, remake_stale_reports
 from services.lifecycle import apply_retention
 from services.sampling import sample_yesterday_if_due
+from services.search_index import retokenise_outdated
 from services.topics import topics_if_due
 
 log = structlog.get_logger("callqa.schedule")
@@ -39,11 +40,17 @@ class Job:
 
 JOBS = (
     Job("callqa.daily_report", daily_report_if_due, lambda _: timedelta(minutes=5)),
+    Job("callqa.remake_stale_reports", remake_stale_reports, lambda _: timedelta(minutes=5)),
     Job("callqa.check_alerts", check_alerts, lambda s: timedelta(minutes=s.alert_interval_minutes)),
     Job("callqa.retention", apply_retention, lambda _: timedelta(hours=1)),
     Job("callqa.sample_day", sample_yesterday_if_due, lambda _: timedelta(minutes=5)),
     Job("callqa.calibrate", nightly_calibration_if_due, lambda _: timedelta(minutes=5)),
     Job("callqa.complaint_topics", topics_if_due, lambda _: timedelta(hours=1)),
+    Job(
+        "callqa.search_terms",
+        lambda services, _: retokenise_outdated(services),
+        lambda _: timedelta(minutes=1),
+    ),
 )
 
 

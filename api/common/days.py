@@ -15,9 +15,6 @@ from typing import Annotated
 import typer
 from pydantic import BeforeValidator
 
-# Defined in the search service, which needs it and may not import `api`; routes take it from here.
-from services.search import day_start as day_start
-
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

@@ -11,8 +11,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from api.common.auth import token_checker
+from api.common.client_address import ForwardedClient, TrustedProxies
 from api.common.errors import install_error_handlers
 from api.common.guard import BodyLimits, RequestGuard
+from api.common.security_headers import SecurityHeaders
 from api.common.token_cache import TokenCache, TokenCachePolicy
 from api.http.agreement_routes import router as agreement_router
 from api.http.bookmark_routes import router as bookmark_router
@@ -35,6 +37,7 @@ from api.http.topic_routes import router as topic_router
 from api.web.workspace import add_workspace
 from runtime.settings import Settings
 from services.access import Principal
+from services.search import warm_in_background
 from workers.embedded import Embedded
 
 MULTIPART_MARGIN_BYTES = 1_000_000
@@ -78,6 +81,8 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
             await build_routes(app)
             gc.collect()
             gc.freeze()
+            if settings.search_warm_encoders:  # else the first search by meaning waits for them (8.3 s)
+                app.state.encoders_warming = warm_in_background(settings)
             app.state.services = embedded.services
             app.state.dispatcher = embedded.dispatcher
             app.state.embedded = embedded
@@ -102,6 +107,8 @@ def create_app(settings: Settings, start_workers: bool = False) -> FastAPI:
     pages = add_workspace(app)
     tokens = TokenCache(TokenCachePolicy(ttl_s=settings.token_cache_s))
     app.add_middleware(RequestGuard, authenticate=authenticate, limits=limits, pages=pages, tokens=tokens)
+    app.add_middleware(ForwardedClient, proxies=TrustedProxies(settings.trusted_proxies))
+    app.add_middleware(SecurityHeaders)  # the outermost: the guard's refusals carry them too
     install_error_handlers(app)
     add_docs(app)
     app.include_router(router)

@@ -20,8 +20,8 @@ from api.http.routes import MAX_OFFSET, known_query_only, visible_call
 from insights.alerts import AlertKind
 from insights.report import Report
 from insights.report_csv import report_csv
-from services.access import REPORT_READERS, Principal
-from services.insights import MAX_REPORT_DAYS, alerts, period_report, reports, stored_report
+from services.access import MANAGERS, REPORT_READERS, Principal
+from services.insights import MAX_REPORT_DAYS, alerts, period_report, remake_report, reports, stored_report
 from store.tables import AlertRow, StoredReport
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
@@ -134,6 +134,21 @@ def daily_report(
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no daily report for {day} was generated")
     return stored_report(row)
+
+
+@router.post("/reports/daily/{day}/remake", response_model=Report, responses=error_responses(404))
+def remake_daily_report(
+    request: Request,
+    day: Annotated[IsoDay, Path(description="the day it covers")],
+    _: Principal = Depends(require(*MANAGERS)),
+) -> Report:
+    """Make a stored daily report again from the calls as they are now (calls uploaded late,
+    re-scored or reviewed since it was made); the scheduler does this by itself for the last 7
+    days within 5 minutes."""
+    services = services_of(request)
+    if reports(services).get(day, day) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no daily report for {day} was generated")
+    return remake_report(services, day)
 
 
 @router.get("/alerts", response_model=list[AlertView])

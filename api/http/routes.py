@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
 from api.common.auth import dispatch_of, require, services_of
-from api.common.days import IsoDay, day_start
+from api.common.days import IsoDay
 from api.common.errors import ErrorBody, error_response, error_responses, problems, summary
 from api.http.schemas import (
     Accepted,
@@ -38,6 +38,7 @@ from scoring.scorecard import SentimentLabel
 from services import call_views
 from services.access import READERS, REVIEWERS, UPLOADERS, Principal
 from services.call_views import CallDetail, CallHidden, CallNotVisible, CallSummary
+from services.days import day_start
 from services.intake import retry, submit_chunks
 from services.pipeline import LanguageMismatch, card_for_rescore
 from store.blobs import StorageFullError, TooLargeError

@@ -18,11 +18,11 @@ from pydantic import BaseModel, Field, computed_field
 from api.common.auth import require, services_of
 from api.common.days import IsoDay
 from api.common.errors import ErrorBody, error_response, error_responses
-from api.http.agreement_routes import IntervalView
 from api.http.routes import MAX_OFFSET, known_query_only
 from api.roster_csv import read_roster_csv
 from review.pass_rates import PassRate
 from services.access import PASS_RATE_READERS, ROSTER_KEEPERS, Principal
+from services.agreement import IntervalView
 from services.sampling import GroupBy, pass_rate_report
 from store.roster import AgentId, AgentProfile, Upsert
 from store.tables import RosterAgent

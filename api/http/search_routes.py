@@ -34,7 +34,9 @@ router = APIRouter(
 MAX_OFFSET = 10_000
 """Paging goes this deep; past it, narrow the filters (deep offsets cost the database a full sort)."""
 MAX_CSV_ROWS = 10_000
-CSV_COLUMNS = ("call_id", "external_id", "agent_id", "started_at", "speaker", "at", "text", "similarity")
+CSV_COLUMNS = (
+    "call_id", "external_id", "agent_id", "started_at", "speaker", "at", "text", "similarity", "matched"
+)  # fmt: skip
 QUERY_HELP = (
     'words (all must be said in one turn), "a phrase", prefix*, OR, NOT word or -word, '
     "a NEAR b or a NEAR/5 b (within 10 or 5 words; Chinese: characters), ( ) to group; "
@@ -132,7 +134,7 @@ def search_csv(
     who: Principal = Depends(require(*READERS)),
 ) -> Response:
     """The same search as `GET /search`, as CSV: call, external id, agent, start, speaker, seconds,
-    text (masked for the roles that see masked text)."""
+    text (masked for the roles that see masked text), similarity, why it matched."""
     try:
         results = search_for(services_of(request), who, parameters.criteria, limit, parameters.offset)
     except QuerySyntaxError as error:
@@ -147,9 +149,7 @@ def search_csv(
 def results_csv(results: SearchResults) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        ["call_id", "external_id", "agent_id", "started_at", "speaker", "at", "text", "similarity"]
-    )
+    writer.writerow(CSV_COLUMNS)
     for hit in results.hits:
         writer.writerow(
             [
@@ -161,6 +161,7 @@ def results_csv(results: SearchResults) -> str:
                 hit.at,
                 _cell(hit.text),
                 "" if hit.similarity is None else hit.similarity,
+                _cell(hit.why),
             ]
         )
     return out.getvalue()

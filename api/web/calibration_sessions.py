@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from api.common.auth import BrowserSession, services_of
-from api.common.days import day_start, form_day
+from api.common.days import form_day
 from api.common.params import RowId
 from api.common.refusals import session_status
 from api.web.pages import PageRefused, render
@@ -30,6 +30,7 @@ from scoring.routing import RoutingQueue
 from services import calibration_sessions as sessions
 from services.access import MANAGERS, RATERS
 from services.calibration_sessions import SessionCall
+from services.days import day_start
 from store.calibration_sessions import NewAnswer, SessionFilter, SessionRecord
 from store.calls import CallFilter
 from store.metadata import Clean

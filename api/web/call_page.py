@@ -4,7 +4,9 @@ Everything a reader sees comes from the same call detail the API returns (`detai
 redacted the same way for agents and trainers; the audio is served with HTTP range requests so
 seeking works on long calls, and only to the roles `CALLQA_AUDIO_ROLES` names (the recording
 itself cannot be redacted). Decisions are plain forms (they work without JavaScript);
-`static/call.js` adds the synced transcript, the timeline and the keyboard shortcuts.
+`static/call.js` adds the synced transcript, the timeline and the keyboard shortcuts. A text
+conversation has no recording: its timeline runs by the turns' times, or by their order when a
+chat has none (`services.call_page.Timeline`), and a marker brings its turn into view.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from api.web.transcript_lines import transcript_html
 from runtime.evidence import MARK_REQUEST, EvidenceMark
 from scoring.results import FindingKind, ItemStatus
 from services.access import READERS, REVIEWERS
-from services.call_page import call_page_view
+from services.call_page import Axis, call_page_view
 from services.call_views import CallDetail, CallHidden, CallNotVisible
 from services.evidence import (
     MarkRefused,
@@ -141,8 +143,10 @@ def call_page(
         what = labels.get(mark.item_id, mark.item_id) if mark.item_id else mark.label
         return f"{KIND_LABELS[mark.kind]}: {what}"
 
+    # on a turn axis a finding's turns are whole units: turn i spans i to i + 1 (as its line does)
+    whole = 1.0 if view.timeline.axis == Axis.TURNS else 0.0
     markers = [
-        Marker(f.start, f.end, labels.get(f.item_id or "", f.item_id or MARKED_KINDS[f.kind]), f.kind)
+        Marker(f.start, f.end + whole, labels.get(f.item_id or "", f.item_id or MARKED_KINDS[f.kind]), f.kind)
         for f in detail.findings or []
         if f.kind in MARKED_KINDS or f.item_id is not None
     ]
@@ -151,6 +155,7 @@ def call_page(
         "call.html",
         {
             "call": detail,
+            "timeline": view.timeline,
             "review": review,
             "markers": markers,
             "kinds": MARKED_KINDS,

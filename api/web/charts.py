@@ -64,7 +64,8 @@ def item_failure_chart(items: Sequence[ItemFailure], limit: int = 10) -> BarChar
     bars = [
         Bar(
             label=item.label,
-            value_text=f"{item.rate:.0%} ({item.failed}/{item.decided})",
+            value_text=f"{item.rate:.0%} ({item.failed}/{item.decided}"
+            + (f", {item.reviewed} reviewed)" if item.reviewed else ")"),
             x=LABEL_WIDTH,
             y=index * ROW_HEIGHT + 4,
             width=max(1.0, round(item.rate * span, 1)),

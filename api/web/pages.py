@@ -1,8 +1,7 @@
-"""Rendering a page: the templates, the frame's context (who, what they may open), safe headers.
+"""Rendering a page: the templates, the frame's context (who, what they may open).
 
-Every page goes through `render`, so each carries the same headers: no caching (a page can show
-personal data, and the back button after signing out must not show it again), no framing
-(clickjacking), and a content policy that allows only this site's own files.
+The security headers (no caching, no framing, a content policy allowing only this site's own
+files) are set on every response, pages included, by api/common/security_headers.py.
 """
 
 from __future__ import annotations
@@ -16,34 +15,35 @@ from starlette.responses import Response
 
 from api.common.auth import BrowserSession
 from runtime.services import Services
-from services.access import DISPUTE_DECIDERS, LIBRARY_READERS, REVIEWERS, SEARCH_PAGE_ROLES, TOPIC_READERS
+from services.access import (
+    ADMINS,
+    AGREEMENT_READERS,
+    CALIBRATORS,
+    DISPUTE_DECIDERS,
+    LIBRARY_READERS,
+    REVIEWERS,
+    SEARCH_PAGE_ROLES,
+    TOPIC_READERS,
+)
 from services.call_views import CallNotVisible, visible_call
 from store.tables import Call
-from store.tokens import Role
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
 NAVIGATION = (
     ("/ui/queue", "Review queue", REVIEWERS),
     ("/ui/disputes", "Disputes", DISPUTE_DECIDERS),
     ("/ui/calibration", "Calibration", REVIEWERS),
-    ("/ui/calibrations", "Machine calibration", (Role.ADMIN, Role.SUPERVISOR)),
+    ("/ui/calibrations", "Machine calibration", CALIBRATORS),
+    ("/ui/agreement", "Agreement", AGREEMENT_READERS),
     ("/ui/pass-rates", "Pass rates", REVIEWERS),
     ("/ui/search", "Search", SEARCH_PAGE_ROLES),
     ("/ui/reports", "Reports", REVIEWERS),
     ("/ui/alerts", "Alerts", REVIEWERS),
     ("/ui/library", "Library", LIBRARY_READERS),
     ("/ui/topics", "Topics", TOPIC_READERS),
-    ("/ui/admin/users", "Users", (Role.ADMIN,)),
+    ("/ui/admin/users", "Users", ADMINS),
 )
 """The frame's links: each shown only to the roles that may open the page."""
 
@@ -74,11 +74,9 @@ def render(
         frame["navigation"] = [
             (href, label) for href, label, roles in NAVIGATION if browser.principal.role in roles
         ]
-    response = templates.TemplateResponse(
+    return templates.TemplateResponse(
         request, template, {**frame, **(context or {})}, status_code=status_code
     )
-    response.headers.update(SECURITY_HEADERS)
-    return response
 
 
 async def refused_page(request: Request, error: Exception) -> Response:

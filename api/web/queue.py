@@ -17,12 +17,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.common.auth import BrowserSession, services_of
-from api.common.days import day_start, form_day
+from api.common.days import form_day
 from api.web.pages import PageRefused, render
 from api.web.session import form_for, page_for, safe_next
 from review.queue_reasons import REASONS, QueueReason
 from scoring.results import Verdict
 from services.access import MANAGERS, REVIEWERS
+from services.days import day_start
 from services.sampling import sampled_reasons
 from store.review_queue import ClaimError, QueueFilter
 

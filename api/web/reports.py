@@ -23,8 +23,17 @@ from insights.alerts import AlertKind
 from insights.report import Report
 from insights.report_csv import report_csv
 from runtime.services import Services
-from services.access import REVIEWERS
-from services.insights import MAX_REPORT_DAYS, alerts, period_report, reports, stored_report
+from services.access import MANAGERS, REVIEWERS
+from services.insights import (
+    MAX_REPORT_DAYS,
+    alerts,
+    period_report,
+    remake_report,
+    reports,
+    stale_calls,
+    stored_report,
+)
+from store.tables import StoredReport
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,7 +66,16 @@ def read_period(
     return first, min(length, (date.max - first).days + 1)
 
 
-def _show(request: Request, report: Report, stored: bool, problems: list[str], days: int) -> Response:
+def _show(
+    request: Request,
+    browser: BrowserSession,
+    report: Report,
+    stored: StoredReport | None,
+    problems: list[str],
+    days: int,
+    notice: str | None = None,
+) -> Response:
+    """`stored`: the stored daily report shown, whose changed calls the page counts."""
     services = services_of(request)
     query = urlencode({"date_from": report.date_from.isoformat(), "days": days})
     return render(
@@ -65,7 +83,10 @@ def _show(request: Request, report: Report, stored: bool, problems: list[str], d
         "report.html",
         {
             "report": report,
-            "stored": stored,
+            "stored": stored is not None,
+            "stale_calls": stale_calls(services, stored) if stored is not None else 0,
+            "may_remake": stored is not None and browser.principal.role in MANAGERS,
+            "notice": notice,
             "problems": problems,
             "days": days,
             "csv_link": f"/ui/reports/csv?{query}",
@@ -81,7 +102,7 @@ def report_page(
     request: Request,
     date_from: Text = "",
     days: Text = "",
-    _: BrowserSession = Depends(page_for(*REVIEWERS)),
+    browser: BrowserSession = Depends(page_for(*REVIEWERS)),
 ) -> Response:
     """Yesterday's daily report, or the period asked for."""
     services = services_of(request)
@@ -90,20 +111,34 @@ def report_page(
     if length == 1:
         row = reports(services).get(first, first)
         if row is not None:
-            return _show(request, stored_report(row), True, problems, length)
+            return _show(request, browser, stored_report(row), row, problems, length)
     report = period_report(services, first, first + timedelta(days=length - 1))
-    return _show(request, report, False, problems, length)
+    return _show(request, browser, report, None, problems, length)
 
 
 @router.get("/ui/reports/daily/{day}")
 def daily_report_page(
-    request: Request, day: IsoDay, _: BrowserSession = Depends(page_for(*REVIEWERS))
+    request: Request, day: IsoDay, browser: BrowserSession = Depends(page_for(*REVIEWERS))
 ) -> Response:
     """A stored daily report, as it was generated."""
     row = reports(services_of(request)).get(day, day)
     if row is None:
         raise PageRefused(404, f"No daily report for {day} was generated.")
-    return _show(request, stored_report(row), True, [], 1)
+    return _show(request, browser, stored_report(row), row, [], 1)
+
+
+@router.post("/ui/reports/daily/{day}/remake")
+def remake_daily_report(
+    request: Request, day: IsoDay, browser: BrowserSession = Depends(form_for(*MANAGERS))
+) -> Response:
+    """Make the stored daily report again from the calls as they are now; back to it."""
+    services = services_of(request)
+    if reports(services).get(day, day) is None:
+        raise PageRefused(404, f"No daily report for {day} was generated.")
+    report = remake_report(services, day)
+    row = reports(services).get(day, day)
+    notice = f"Remade at {report.generated_at:%Y-%m-%d %H:%M} UTC from the calls as they are now."
+    return _show(request, browser, report, row, [], 1, notice)
 
 
 @router.get("/ui/reports/csv")

@@ -6,6 +6,13 @@ never sees it) and `Secure` when CALLQA_WEB_HTTPS says the site is served over H
 that changes something carries the session's CSRF secret, compared in constant time; the
 sign-in form, which has no session yet, carries a one-time value that must match its own
 short-lived cookie (double submit), so another site cannot sign a browser in as someone else.
+
+Every form is also refused (403) when it says it comes from another site: its `Origin`, or
+without one its `Referer`, must be this site's origin. Browsers send `Origin` on every POST
+(Chrome, Edge, Safari, and Firefox since 70), same-site or not, so a form post with neither
+header does not come from a current browser; it is let through, on its token alone, for the
+scripts and older browsers that send neither (a cross-site attacker cannot strip both from a
+current browser: with the referrer suppressed it still sends `Origin: null`, which is refused).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import structlog
 from fastapi import Depends, Form, Request
 from starlette.responses import Response
 
@@ -24,6 +32,8 @@ from api.web.pages import PageRefused
 from runtime.services import Services
 from services.access import Principal
 from store.tokens import Role
+
+log = structlog.get_logger("callqa.web")
 
 SESSION_COOKIE = "callqa_session"
 SIGN_IN_COOKIE = "callqa_sign_in"
@@ -99,9 +109,41 @@ def same(given: str, expected: str) -> bool:
 
 
 FORM_EXPIRED = "the form has expired or did not come from this site: reload the page and try again"
+OTHER_SITE = "the form was sent from another site and was not accepted: send it from this site's page"
+
+
+def own_origins(request: Request) -> set[str]:
+    """This site's origins: as the browser addressed it (its Host, with https too when
+    CALLQA_WEB_HTTPS says TLS ends in front of it) and as CALLQA_PUBLIC_URL names it."""
+    settings = services_of(request).settings
+    host = request.headers.get("host", "").lower()
+    schemes = {request.url.scheme} | ({"https"} if settings.web_https else set())
+    public = urlsplit(settings.public_url)
+    return {f"{scheme}://{host}" for scheme in schemes} | {f"{public.scheme}://{public.netloc}".lower()}
+
+
+def claimed_origin(request: Request) -> str | None:
+    """Where the form says it comes from: its Origin, else its Referer's origin (the rest of a
+    Referer is never kept: its query may carry something personal); None when it sends neither."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin.strip().lower()
+    referer = request.headers.get("referer")
+    if referer is None:
+        return None
+    parts = urlsplit(referer.strip())
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()  # never a user:password@
+
+
+def check_origin(request: Request) -> None:
+    claimed = claimed_origin(request)
+    if claimed is not None and claimed not in own_origins(request):
+        log.warning("form from another site refused", path=request.url.path, origin=claimed[:200])
+        raise PageRefused(403, OTHER_SITE)
 
 
 def check_sign_in_form(request: Request, given: str) -> None:
+    check_origin(request)
     if not same(given, request.cookies.get(SIGN_IN_COOKIE, "")):
         raise PageRefused(403, FORM_EXPIRED)
 
@@ -126,12 +168,15 @@ def page_for(*roles: Role) -> Callable[[Request], Awaitable[BrowserSession]]:
 
 
 def form_for(*roles: Role) -> Callable[..., Awaitable[BrowserSession]]:
-    """A form dependency: as `page_for`, and the form's CSRF token must be the session's."""
+    """A form dependency: as `page_for`, the form must come from this site (`check_origin`) and
+    its CSRF token must be the session's."""
 
     async def check(
+        request: Request,
         csrf_token: Annotated[str, Form(max_length=200)] = "",
         browser: BrowserSession = Depends(page_for(*roles)),
     ) -> BrowserSession:
+        check_origin(request)
         if not same(csrf_token, browser.csrf_secret):
             raise PageRefused(403, FORM_EXPIRED)
         return browser

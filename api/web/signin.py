@@ -3,10 +3,14 @@
 A failed sign-in says only "wrong user name or password", whether the user is unknown,
 disabled or mistyped their password, and is logged with the client address but never the
 name typed (people type passwords into the name field) nor, of course, the password or token.
+Failures lock per user name and address, per user name and per address
+(store/sign_in_failures.py); a locked try is answered 429 with Retry-After before the
+password is checked.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,17 +32,20 @@ from api.web.session import (
     set_session_cookie,
     set_sign_in_cookie,
 )
-from api.web.throttle import SignInThrottle
 from runtime.services import Services
 from services.access import READERS, REVIEWERS
+from store.sign_in_failures import Lock, Locked
 
 log = structlog.get_logger("callqa.web")
 router = APIRouter(include_in_schema=False)
 
-TOKEN_ATTEMPTS = "#token"
-"""The throttle's name for token sign-ins (no user name starts with '#')."""
 WRONG_PASSWORD = "Wrong user name or password."
 WRONG_TOKEN = "Unknown or revoked token."
+LOCKED = {
+    Lock.PAIR: "Too many failed attempts",
+    Lock.ACCOUNT: "Too many failed attempts for this user name",
+    Lock.CLIENT: "Too many failed sign-ins from your address",
+}
 
 
 def sign_in_page(
@@ -58,9 +65,10 @@ def sign_in_form(request: Request, next: Annotated[str, Query(max_length=2000)] 
 
 @dataclass(frozen=True)
 class Attempt:
-    """One sign-in: the name its failures are counted under, and how it checks the credential."""
+    """One sign-in: the name its failures are counted under (None: a token, which names no
+    account), and how it checks the credential."""
 
-    name: str
+    name: str | None
     method: str
     refusal: str
     check: Callable[[Services], Holder | None]
@@ -74,22 +82,29 @@ class Holder:
     logged: dict[str, object]
 
 
+def _locked_page(request: Request, next_page: str, locked: Locked) -> Response:
+    minutes = max(1, math.ceil(locked.wait_s / 60))
+    message = f"{LOCKED[locked.lock]}: try again in {minutes} min."
+    response = sign_in_page(request, next_page, message, 429)
+    response.headers["Retry-After"] = str(math.ceil(locked.wait_s))
+    return response
+
+
 def _sign_in(request: Request, attempt: Attempt, sign_in_value: str, next_page: str) -> Response:
     check_sign_in_form(request, sign_in_value)
     client = request.client.host if request.client else "unknown"
-    throttle: SignInThrottle = request.app.state.sign_in_throttle
-    wait = throttle.blocked_for(attempt.name, client)
-    if wait:
-        log.warning("sign-in throttled", method=attempt.method, client=client)
-        message = f"Too many failed attempts: try again in {max(1, round(wait / 60))} min."
-        return sign_in_page(request, next_page, message, 429)
     services = services_of(request)
+    failures = services.sign_in_failures
+    locked = failures.locked(attempt.name, client)
+    if locked is not None:
+        log.warning("sign-in locked", method=attempt.method, lock=locked.lock.value, client=client)
+        return _locked_page(request, next_page, locked)
     holder = attempt.check(services)
     if holder is None:
-        throttle.failed(attempt.name, client)
+        failures.failed(attempt.name, client)
         log.warning("sign-in refused", method=attempt.method, client=client)
         return sign_in_page(request, next_page, attempt.refusal, 401)
-    throttle.succeeded(attempt.name, client)
+    failures.succeeded(attempt.name, client)
     log.info("signed in", **holder.logged, client=client)
     response = RedirectResponse(safe_next(next_page), status_code=303)
     set_session_cookie(request, response, services.web_sessions.start(**holder.owner))
@@ -126,7 +141,7 @@ def sign_in_with_token(
             else Holder({"token_id": record.id}, {"token_id": record.id, "role": record.role})
         )
 
-    return _sign_in(request, Attempt(TOKEN_ATTEMPTS, "token", WRONG_TOKEN, check), sign_in_value, next)
+    return _sign_in(request, Attempt(None, "token", WRONG_TOKEN, check), sign_in_value, next)
 
 
 @router.post("/ui/logout")

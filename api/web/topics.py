@@ -5,6 +5,7 @@ complaint. For the roles of the API (api/http/topic_routes.py); trainers read th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -16,9 +17,16 @@ from api.common.params import RowId
 from api.web.charts import day_bars
 from api.web.pages import PageRefused, render
 from api.web.reports import read_period
-from api.web.session import page_for
-from services.access import TOPIC_READERS
-from services.topics import DEFAULT_PERIOD_DAYS, NoSuchTopic, period_end, period_topics, topic_calls_view
+from api.web.session import form_for, page_for
+from services.access import TOPIC_READERS, TOPIC_REFRESHERS
+from services.topics import (
+    DEFAULT_PERIOD_DAYS,
+    NoSuchTopic,
+    period_end,
+    period_topics,
+    refresh_topics,
+    topic_calls_view,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,9 +40,27 @@ def topics_page(
     date_from: Text = "",
     days: Text = "",
     queue: Text = "",
-    _: BrowserSession = Depends(page_for(*TOPIC_READERS)),
+    browser: BrowserSession = Depends(page_for(*TOPIC_READERS)),
 ) -> Response:
     """The last 30 days by default (yesterday and the 29 before)."""
+    return _topics(request, browser, date_from, days, queue)
+
+
+@router.post("/ui/topics/refresh")
+def refresh_topics_form(
+    request: Request, browser: BrowserSession = Depends(form_for(*TOPIC_REFRESHERS))
+) -> Response:
+    """Cluster the last 30 days' complaints again now (the scheduler does it nightly, and within
+    the hour when a run found nothing); the page then says what the run found."""
+    run = refresh_topics(services_of(request), datetime.now(UTC))
+    found = f"{run.topics} topics from {run.complaints} complaint turns"
+    notice = f"Refreshed at {run.ran_at:%Y-%m-%d %H:%M} UTC: {found}."
+    return _topics(request, browser, "", "", "", notice)
+
+
+def _topics(
+    request: Request, browser: BrowserSession, date_from: str, days: str, queue: str, notice: str = ""
+) -> Response:
     services = services_of(request)
     problems: list[str] = []
     first, length = read_period(services, date_from, days, problems, default_days=DEFAULT_PERIOD_DAYS)
@@ -48,6 +74,8 @@ def topics_page(
             "days": length,
             "problems": problems,
             "query": urlencode(period),
+            "notice": notice,
+            "may_refresh": browser.principal.role in TOPIC_REFRESHERS,
             "sparks": {t.id: day_bars([(d.day.isoformat(), d.calls) for d in t.days]) for t in found.topics},
         },
     )

@@ -46,7 +46,7 @@ class LineCache:
             if kept is not None and kept[0] is transcript:  # the entry holds it: its id is not reused
                 self._entries.move_to_end(call_id)
                 return kept[1]
-        built = [_line(segment, (), words=True) for segment in transcript.segments]
+        built = [_line(transcript, index, (), words=True) for index in range(len(transcript.segments))]
         with self._lock:
             self._entries[call_id] = (transcript, built)
             self._entries.move_to_end(call_id)
@@ -76,9 +76,11 @@ def transcript_html(
             on_line.setdefault(index, []).append(mark)
     kept = LINES.of(call_id, transcript) if words else None
     parts: list[str] = []
-    for index, segment in enumerate(transcript.segments):
+    for index in range(len(transcript.segments)):
         found = on_line.get(index, ())
-        parts.append(kept[index] if kept is not None and not found else _line(segment, found, words))
+        parts.append(
+            kept[index] if kept is not None and not found else _line(transcript, index, found, words)
+        )
         parts += [f'<span class="tag">{escape(tag)}</span>' for tag in tags.get(index, ())]
         parts += [
             f'<span class="tag marked-tag">{escape(describe(mark))}</span>'
@@ -103,12 +105,15 @@ def clock(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def _line(segment: Segment, marks: Sequence[EvidenceMark], words: bool) -> str:
-    """The line up to its tags: time (seeks), speaker, and its words."""
+def _line(transcript: Transcript, index: int, marks: Sequence[EvidenceMark], words: bool) -> str:
+    """The line up to its tags: time (seeks), speaker, and its words. A chat without times
+    numbers its turns instead: its times are only their order (services/conversations.py)."""
+    segment = transcript.segments[index]
+    when = clock(segment.start) if transcript.timed else f"#{index + 1}"
     return (
         f'<li class="segment speaker-{segment.speaker}" data-start="{segment.start}" '
         f'data-end="{segment.end}" data-speaker="{segment.speaker}">'
-        f'<button type="button" class="time" data-seek="{segment.start}">{clock(segment.start)}</button> '
+        f'<button type="button" class="time" data-seek="{segment.start}">{when}</button> '
         f'<span class="speaker">{segment.speaker}</span> '
         f'<span class="text">{_text(segment, marks, words)}</span>'
     )

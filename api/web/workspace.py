@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from api.common.guard import PageGate
 from api.web import (
     admin,
+    agreement,
     calibration,
     calibration_sessions,
     call_page,
@@ -22,7 +23,6 @@ from api.web import (
 )
 from api.web.pages import HERE, PageRefused, refused_page
 from api.web.session import page_gate
-from api.web.throttle import SignInThrottle
 from runtime.services import Services
 
 
@@ -35,6 +35,7 @@ def add_workspace(app: FastAPI) -> PageGate:
         disputes,
         calibration_sessions,
         calibration,
+        agreement,
         pass_rates,
         reports,
         library,
@@ -45,7 +46,6 @@ def add_workspace(app: FastAPI) -> PageGate:
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.add_exception_handler(PageRefused, refused_page)
-    app.state.sign_in_throttle = SignInThrottle()
 
     def services() -> Services:
         built: Services = app.state.services

@@ -160,12 +160,15 @@ def test_callqa_agreement_prints_the_same_figures(tmp_path: Path) -> None:
         admin = token(local, "admin")
         item = local.get(f"/calls/{call_id}/review", headers=admin).json()["machine"]["items"][0]
         local.put(f"/calls/{call_id}/review/items/{item['item_id']}", json={"status": "na"}, headers=admin)
-        expected = local.get("/reports/agreement", headers=admin).json()["items"]
+        expected = local.get("/reports/agreement", headers=admin).json()
     printed = callqa(data, "agreement", "--json")
     assert printed.returncode == 0, printed.stderr
-    assert [(r["item"], r["reviews"], r["accuracy"]) for r in json.loads(printed.stdout)] == [
-        (r["item"], r["reviews"], r["accuracy"]) for r in expected
-    ]
+    assert json.loads(printed.stdout) == expected  # the one report the API returns
+    (inspector,) = expected["inspectors"]
+    assert inspector["inspector"].endswith("(admin)") and inspector["reviews"] == 1
     table = callqa(data, "agreement")
-    assert "machine vs inspectors" in table.stdout and f"generic-en/{item['item_id']}" in table.stdout
+    assert (
+        "machine vs inspectors, per item" in table.stdout and f"generic-en/{item['item_id']}" in table.stdout
+    )
+    assert "per inspector" in table.stdout and inspector["inspector"] in table.stdout
     assert "no reviewed items yet" in callqa(tmp_path / "empty", "agreement").stderr

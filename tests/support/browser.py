@@ -16,6 +16,7 @@ from asr.transcript import Speaker
 from runtime.services import Services
 from scoring.evaluate import analyse
 from scoring.routing import route
+from services.pipeline import analyse_stage
 from tests.support.audio import SAMPLES
 from tests.support.transcripts import segment, transcript
 from tests.support.web import PASSWORD
@@ -126,6 +127,19 @@ def store_call(base: str, services: Services, name: str, lines: list[Line], **me
     decision = route(call_id, analysis.score, 0.0, analysis.sentiment, analysis.escalation)
     services.results.save_transcript(call_id, "reference", said)
     services.results.save_analysis(call_id, "generic-en@2", analysis, decision)
+    return call_id
+
+
+def import_text(base: str, services: Services, conversation: dict[str, object]) -> str:
+    """Import a text conversation through the API (`POST /conversations`) and score it, as a
+    worker would."""
+    token = services.tokens.create("admin", "seeding a text conversation")[1]
+    response = httpx.post(
+        f"{base}/conversations", headers={"Authorization": f"Bearer {token}"}, json=conversation, timeout=30
+    )
+    assert response.status_code == 202, response.text
+    call_id: str = response.json()["id"]
+    assert analyse_stage(services, call_id)
     return call_id
 
 

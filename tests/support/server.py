@@ -19,7 +19,14 @@ def serving(settings: Settings) -> Iterator[int]:
     """Serve `settings`' app on 127.0.0.1 until the block ends; yields the port."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on")
+        uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            lifespan="on",
+            proxy_headers=False,  # as `callqa serve` runs it: the app reads forwarded headers itself
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,5 +1,6 @@
 // The call page's player: the transcript follows playback, findings sit on a timeline, and the
 // score sheet answers to the keyboard. The page works without it (forms post, links open).
+// A text conversation has no player: a time (a marker, a line's, an evidence's) shows its turn.
 "use strict";
 
 (function () {
@@ -9,7 +10,9 @@
   const playhead = document.getElementById("playhead");
   const segments = Array.from(document.querySelectorAll("#transcript .segment"));
   const items = Array.from(document.querySelectorAll("#sheet .item"));
+  const text = card.dataset.source === "text";
   const duration = () => (player && isFinite(player.duration) && player.duration) || Number(card.dataset.duration) || 1;
+  const within = (percent) => Math.min(100, Math.max(0, percent));
   let current = null;
   let selected = null;
 
@@ -17,12 +20,15 @@
     for (const marker of timeline.querySelectorAll(".marker")) {
       const start = Number(marker.dataset.start);
       const end = Math.max(Number(marker.dataset.end), start + 0.4);
-      marker.style.left = (100 * start / duration()) + "%";
-      marker.style.width = Math.max(0.4, 100 * (end - start) / duration()) + "%";
+      // on the timeline whatever the times say: a marker past the end would widen the page
+      const width = within(Math.max(0.4, 100 * (end - start) / duration()));
+      marker.style.left = Math.min(within(100 * start / duration()), 100 - width) + "%";
+      marker.style.width = width + "%";
     }
   }
 
   function seek(seconds) {
+    if (text) show(segments.filter((s) => Number(s.dataset.start) <= seconds).pop() || segments[0] || null);
     if (!player) return;
     player.currentTime = Math.max(0, seconds);
     player.play().catch(() => {});
@@ -31,7 +37,11 @@
   function follow() {
     const t = player.currentTime;
     playhead.style.left = (100 * t / duration()) + "%";
-    const now = segments.find((s) => Number(s.dataset.start) <= t && t < Number(s.dataset.end)) || null;
+    show(segments.find((s) => Number(s.dataset.start) <= t && t < Number(s.dataset.end)) || null);
+  }
+
+  // The line being heard (or the turn a time of a text conversation names), marked and in view.
+  function show(now) {
     if (now === current) return;
     if (current) current.classList.remove("current");
     current = now;

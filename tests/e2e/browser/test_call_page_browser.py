@@ -20,7 +20,18 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import D11, D13, WAIT_MS, chromium, sign_in, store_call, until
+from tests.support.browser import (
+    D11,
+    D13,
+    WAIT_MS,
+    chromium,
+    import_text,
+    sign_in,
+    signed_in,
+    store_call,
+    until,
+)
+from tests.support.conversations import CARD_LIKE, URL, long_chat
 from tests.support.web import PASSWORD
 
 
@@ -181,6 +192,98 @@ def test_an_inspector_listens_reads_along_and_decides_from_the_keyboard(
         assert page.request.get(f"{base}/ui/calls/{booking}/audio").status == 403
         browser.close()
     assert (screenshots / "call-page.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+LAYOUT = """() => {
+  const bar = document.getElementById("timeline").getBoundingClientRect();
+  const transcript = document.getElementById("transcript");
+  return {
+    page: document.documentElement.scrollWidth,
+    transcript: transcript.scrollWidth - transcript.clientWidth,
+    markers: [...document.querySelectorAll("#timeline .marker")].map((marker) => {
+      const at = marker.getBoundingClientRect();
+      return [100 * (at.left - bar.left) / bar.width, 100 * (at.right - bar.left) / bar.width];
+    }),
+  };
+}"""
+"""How the call page is laid out: the page's width, how far the transcript's lines stick out of
+it, and each timeline marker's left and right edge in % of the timeline."""
+
+
+def test_a_text_conversation_is_laid_out_for_text_and_a_voice_call_as_before(
+    request: pytest.FixtureRequest,
+    screenshots: Path,
+) -> None:
+    """Two long chats (200 turns, paragraphs, an unbroken URL and a card-number-like token), one
+    with times and one without, beside the d13 recording: at 1280 px and at 400 px no page is
+    wider than the window and no line sticks out of the transcript, every timeline marker lies
+    on the timeline, the length reads as the chat's span, its turns or the recording's length,
+    only the recording has a player and its keys, and a chat's marker brings its turn into view
+    where the recording's seeks (pictured: docs/screenshots/text-conversation.png)."""
+    executable = chromium()
+    from playwright.sync_api import expect
+
+    base, services = request.getfixturevalue("site")
+    timed = import_text(base, services, long_chat("CHAT-TIMED", timed=True))
+    untimed = import_text(base, services, long_chat("CHAT-UNTIMED", timed=False))
+    voice = store_call(base, services, "d13.flac", D13, agent_id="D204", queue="energy-en")
+    services.users.add("ines", PASSWORD, "inspector")
+    expected = {timed: ("66:38", 0), untimed: ("200 turns", 0), voice: ("0:46", 1)}
+    with signed_in(executable, base, "ines", height=1000) as (page, problems):
+        page.set_default_timeout(WAIT_MS)
+        page.wait_for_url(f"{base}/ui/queue")  # signed in
+        for width in (1280, 400):
+            page.set_viewport_size({"width": width, "height": 1000})
+            for call_id, (length, players) in expected.items():
+                page.goto(f"{base}/ui/calls/{call_id}")
+                layout = page.evaluate(LAYOUT)
+                where = f"{length} at {width} px"
+                assert layout["page"] <= width and layout["transcript"] <= 0, (where, layout["page"])
+                assert layout["markers"], where
+                assert all(0 <= left <= right <= 100.01 for left, right in layout["markers"]), where
+                expect(page.locator(".facts div").filter(has_text="Length").locator("dd")).to_have_text(
+                    length
+                )
+                expect(page.locator("audio")).to_have_count(players)
+                expect(page.locator("#playhead")).to_have_count(players)
+                expect(page.locator(".keys")).to_contain_text(
+                    "play/pause" if players else "next/previous item"
+                )
+                if not players:
+                    expect(page.locator(".keys")).not_to_contain_text("play/pause")
+
+        # a chat's marker shows its turn: the last turn's closing, then the second turn's disclosure
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        lines = page.locator("#transcript .segment")
+        for call_id, closing, disclosure in ((untimed, "turn 200", "turn 2"), (timed, "66:20", "0:20")):
+            page.goto(f"{base}/ui/calls/{call_id}")
+            expect(lines).to_have_count(200)
+            expect(lines.nth(12)).to_contain_text(CARD_LIKE)
+            page.locator(f'#timeline .marker[title="Closing at {closing}"]').click()
+            expect(page.locator("#transcript .segment.current")).to_have_count(1)
+            expect(lines.nth(199)).to_have_class(re.compile(r"\bcurrent\b"))
+            expect(lines.nth(199)).to_be_in_viewport()
+            page.evaluate("window.scrollTo(0, 0)")
+            page.locator(f'#timeline .marker[title="Recording disclosure at {disclosure}"]').click()
+            expect(lines.nth(1)).to_have_class(re.compile(r"\bcurrent\b"))
+            expect(lines.nth(1)).to_contain_text("this chat is recorded")
+            expect(lines.nth(199)).not_to_have_class(re.compile(r"\bcurrent\b"))
+        expect(lines.nth(10)).to_contain_text(URL)  # wrapped in the line, not cut
+        page.locator("#transcript").evaluate("t => t.scrollTop = 0")  # the chat's start, turn 2 shown
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(
+            path=screenshots / "text-conversation.png",
+            full_page=True,
+            mask=[page.locator(".call-id")],
+            mask_color="#c9d1dc",
+        )
+
+        # the recording's marker seeks the player there, as before
+        page.goto(f"{base}/ui/calls/{voice}")
+        page.locator('#timeline .marker[title="silence at 0:30"]').click()
+        until(page, "a.currentTime >= 30")
+        assert problems == []  # nothing the page's content policy refused, nothing failed to load
+    assert (screenshots / "text-conversation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def item(page: Any, item_id: str) -> Any:

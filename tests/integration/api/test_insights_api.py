@@ -24,12 +24,12 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from runtime.services import Services
 from runtime.settings import Settings
-from services.insights import check_alerts, daily_report_if_due
+from services.insights import check_alerts, daily_report_if_due, remake_stale_reports, stale_calls
 from services.insights import reports as reports_of
 from tests.support.api import token
 from tests.support.insights import DAY, NOON, polite, stored_call, upset
 from tests.support.schema import differences
-from tests.support.web import services_of
+from tests.support.web import as_user, csrf_of, services_of
 
 
 def test_quality_report_json_csv_and_roles(client: TestClient) -> None:
@@ -95,6 +95,46 @@ def test_daily_report_generated_once_after_its_time_and_kept(client: TestClient)
     assert kept["overall"]["calls_scored"] == 1
     assert client.get("/reports/daily/2026-11-18", headers=admin).status_code == 404
     assert client.get("/reports/daily", headers=token(client, "trainer")).status_code == 403
+
+
+def test_a_daily_report_missing_late_calls_says_so_and_is_remade(client: TestClient) -> None:
+    services = services_of(client)
+    stored_call(services, "A1", polite(), NOON)
+    made_at = datetime(2026, 11, 20, 9, 5, tzinfo=UTC)
+    assert daily_report_if_due(services, made_at) is not None
+    (row,) = reports_of(services).daily(limit=5)
+    assert stale_calls(services, row) == 0 and remake_stale_reports(services, made_at) == []
+    stored_call(services, "A2", polite(), NOON + timedelta(hours=2))  # uploaded after the report
+    assert stale_calls(services, row) == 1
+
+    as_user(client, "sue", "supervisor")
+    page = client.get(f"/ui/reports/daily/{DAY}")
+    assert 'id="stale"' in page.text and "1 call of this period was scored" in page.text
+    assert "Remake now" in page.text
+    as_user(client, "ines", "inspector")
+    assert "Remake now" not in client.get(f"/ui/reports/daily/{DAY}").text  # seen, not remade by them
+    refused = client.post(f"/reports/daily/{DAY}/remake", headers=token(client, "inspector"))
+    assert refused.status_code == 403
+    missing = client.post("/reports/daily/2026-11-18/remake", headers=token(client, "supervisor"))
+    assert missing.status_code == 404
+
+    (remade,) = remake_stale_reports(services, made_at + timedelta(hours=3))  # the scheduled job
+    assert remade.overall.calls_scored == 2
+    (row,) = reports_of(services).daily(limit=5)
+    assert stale_calls(services, row) == 0
+    assert remake_stale_reports(services, made_at + timedelta(hours=4)) == []  # nothing new: left alone
+
+    stored_call(services, "A4", polite(), NOON + timedelta(hours=4))
+    as_user(client, "sam", "supervisor")
+    form = client.post(
+        f"/ui/reports/daily/{DAY}/remake", data={"csrf_token": csrf_of(client, f"/ui/reports/daily/{DAY}")}
+    )
+    assert form.status_code == 200 and 'id="remade"' in form.text and 'id="stale"' not in form.text
+    late_again = made_at + timedelta(days=8)  # a week on, reports stay as they were sent
+    stored_call(services, "A3", polite(), NOON + timedelta(hours=3))
+    assert remake_stale_reports(services, late_again) == []
+    by_hand = client.post(f"/reports/daily/{DAY}/remake", headers=token(client, "supervisor"))
+    assert by_hand.status_code == 200 and by_hand.json()["overall"]["calls_scored"] == 4
 
 
 class Receiver(BaseHTTPRequestHandler):

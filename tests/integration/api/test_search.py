@@ -88,7 +88,7 @@ def test_no_query_reveals_a_masked_value_to_trainers_and_agents(client: TestClie
         assert [h["text"] for h in masked] == ["Sure, one moment. My card is [CARD]."]
         assert client.get("/search", params={"q": "card"}, headers=headers).json()["redacted"] is True
         assert "4111" not in client.get("/search.csv", params={"q": "card"}, headers=headers).text
-        nearest = hits(client, headers, q="4111 1111 1111 1111", semantic="true")
+        nearest = hits(client, headers, q="my card number is 4111 1111 1111 1111", semantic="true")
         assert nearest and all("4111" not in hit["text"] for hit in nearest)
     assert hits(client, trainer, q="card") != []  # the word, not the [CARD] placeholders
     assert calls_of(hits(client, own_agent, q="refund")) == [ids["english"]]  # only their own calls

@@ -18,11 +18,18 @@ from api.cli import app
 from insights.alerts import AlertThresholds
 from runtime.services import Services
 from runtime.settings import Settings, get_settings
-from services.topics import assign_new_calls, check_topic_alerts, refresh_topics, topics
+from services.topics import (
+    assign_new_calls,
+    check_topic_alerts,
+    refresh_due,
+    refresh_topics,
+    topics,
+    topics_if_due,
+)
 from tests.support.api import token
 from tests.support.schema import differences
 from tests.support.topics import CARD, DELIVERY, NOW, PRICE, complaint_call, seed
-from tests.support.web import services_of
+from tests.support.web import as_user, csrf_of, services_of
 
 
 def test_topics_are_found_kept_assigned_and_served_by_role(client: TestClient) -> None:
@@ -74,6 +81,28 @@ def test_topics_are_found_kept_assigned_and_served_by_role(client: TestClient) -
     assert assign_new_calls(services) == 1
     mentions = topics(services).mentions(NOW, NOW + timedelta(hours=2))
     assert {m.call_id for m in mentions} == {late} and price["id"] in {m.topic_id for m in mentions}
+
+
+def test_topics_appear_within_the_hour_of_a_first_import_and_refresh_from_the_page(
+    client: TestClient,
+) -> None:
+    services = services_of(client)
+    assert refresh_due(services, NOW)  # never run
+    topics_if_due(services, NOW)  # the scheduler at start, before any call: nothing to cluster
+    assert topics(services).latest_run().topics == 0  # type: ignore[union-attr]
+    seed(services)  # the first calls, imported after that run
+    assert refresh_due(services, NOW + timedelta(hours=1))  # not tomorrow: within the hour
+    topics_if_due(services, NOW + timedelta(hours=1))
+    assert topics(services).latest_run().topics >= 3  # type: ignore[union-attr]
+    assert not refresh_due(services, NOW + timedelta(hours=2))  # found: new calls only join them
+
+    as_user(client, "tess", "trainer")
+    assert "Refresh topics now" not in client.get("/ui/topics").text
+    as_user(client, "sue", "supervisor")
+    page = client.get("/ui/topics")
+    assert "Refresh topics now" in page.text and 'id="topic-run"' in page.text
+    done = client.post("/ui/topics/refresh", data={"csrf_token": csrf_of(client, "/ui/topics")})
+    assert done.status_code == 200 and 'id="refreshed"' in done.text and "complaint turns." in done.text
 
 
 def test_a_rising_topic_raises_one_alert_with_its_calls(settings: Settings) -> None:

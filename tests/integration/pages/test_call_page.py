@@ -7,8 +7,10 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.support.api import scored_call_with_pii
-from tests.support.web import as_user, csrf_of
+from services.pipeline import analyse_stage
+from tests.support.api import scored_call_with_pii, token
+from tests.support.conversations import long_chat
+from tests.support.web import as_user, csrf_of, services_of
 
 
 def test_an_inspector_reads_listens_and_decides(client: TestClient) -> None:
@@ -134,3 +136,41 @@ def test_an_inspector_marks_words_and_the_page_shows_them(client: TestClient) ->
     assert removed.status_code == 303
     page = client.get(f"/ui/calls/{call_id}").text
     assert "ins class" not in page and "evidence_removed" in page
+
+
+def test_a_text_conversation_has_no_player_and_reads_its_length_from_its_turns(client: TestClient) -> None:
+    """A chat has no recording, hence no duration: its length is its turns' span, or their
+    number without times, and the timeline is drawn on that axis (the layout itself, in the
+    browser: tests/e2e/browser/test_call_page_browser.py)."""
+    admin = token(client, "admin")
+    timed, untimed = (
+        client.post("/conversations", json=long_chat(name, timed=times), headers=admin).json()["id"]
+        for name, times in (("CHAT-TIMED", True), ("CHAT-UNTIMED", False))
+    )
+    for call_id in (timed, untimed):
+        assert analyse_stage(services_of(client), call_id)
+    voice = scored_call_with_pii(client, "A7")
+    as_user(client, "ines", "inspector")
+    pages = {call_id: client.get(f"/ui/calls/{call_id}").text for call_id in (timed, untimed, voice)}
+    for call_id in (timed, untimed):
+        assert "<audio" not in pages[call_id] and 'id="playhead"' not in pages[call_id]
+        assert "play/pause" not in pages[call_id] and "next/previous item" in pages[call_id]
+        assert "there is no recording to play" in pages[call_id]
+
+    assert "<dt>Length</dt><dd>66:38</dd>" in pages[timed]  # 0 to the last turn's end
+    assert 'data-duration="3998.0"' in pages[timed] and "The timeline runs by turn times" in pages[timed]
+    assert 'title="Closing at 66:20"' in pages[timed] and ">66:20</button>" in pages[timed]
+
+    assert "<dt>Length</dt><dd>200 turns</dd>" in pages[untimed]
+    assert (
+        'data-duration="200.0"' in pages[untimed]
+        and "It has no times: the timeline runs by turn order" in pages[untimed]
+    )
+    closing = re.search(
+        r'data-start="199.0" data-end="([\d.]+)"\s+data-seek="199.0" title="([^"]+)"', pages[untimed]
+    )
+    assert closing is not None and closing.groups() == ("200.0", "Closing at turn 200")  # a whole turn
+    assert ">#200</button>" in pages[untimed] and ">0:00</button>" not in pages[untimed]  # no times made up
+
+    assert "<audio" in pages[voice] and 'id="playhead"' in pages[voice] and "play/pause" in pages[voice]
+    assert re.search(r"<dt>Length</dt><dd>\d+:\d\d</dd>", pages[voice])

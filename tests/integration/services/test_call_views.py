@@ -6,24 +6,19 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from runtime.services import Services
 from services.access import Principal
 from services.call_page import call_page_view
 from services.call_views import CallNotVisible, call_detail, visible_call
 from store.tokens import Role
 from tests.support.api import scored_call_with_pii
+from tests.support.web import services_of
 
 CARD = "4111 1111 1111 1111"
 
 
-def _services(client: TestClient) -> Services:
-    services: Services = client.app.state.services  # type: ignore[attr-defined]
-    return services
-
-
 def test_the_page_and_the_api_read_the_same_masked_detail(client: TestClient) -> None:
     call_id = scored_call_with_pii(client, "A7")
-    services = _services(client)
+    services = services_of(client)
     trainer = Principal(token_id=1, role=Role.TRAINER, agent_id=None)
     view = call_page_view(services, trainer, call_id)
     assert view.detail == call_detail(services, trainer, call_id)
@@ -40,7 +35,7 @@ def test_the_page_and_the_api_read_the_same_masked_detail(client: TestClient) ->
 def test_an_agent_opens_only_their_own_calls(client: TestClient) -> None:
     mine = scored_call_with_pii(client, "A7")
     theirs = scored_call_with_pii(client, "A8", freq=659.0)
-    services = _services(client)
+    services = services_of(client)
     agent = Principal(token_id=3, role=Role.AGENT, agent_id="A7")
     own = call_page_view(services, agent, mine)
     assert CARD not in own.detail.model_dump_json() and own.may.dispute and not own.may.review

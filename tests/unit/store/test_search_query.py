@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from store.search_query import QuerySyntaxError, parse, to_fts5, to_tsquery
-from store.search_text import QueryText, highlight_spans, index_terms, query_terms
+from store.search_text import STEM, QueryText, highlight_spans, index_terms, query_terms
 
 
 def test_chinese_runs_become_bigrams_and_their_last_character() -> None:
@@ -33,32 +33,37 @@ def test_every_substring_of_a_chinese_run_is_found_as_consecutive_terms() -> Non
 
 @pytest.mark.parametrize(
     ("query", "fts5", "tsquery"),
-    [
-        ("Refund", '"refund"', "('refund')"),
-        ("refund cancel", '("refund" AND "cancel")', "(('refund') & ('cancel'))"),
-        ('"cancel my account"', '"cancel my account"', "('cancel' <-> 'my' <-> 'account')"),
-        ("refund* OR credit", '("refund" * OR "credit")', "(('refund':*) | ('credit'))"),
-        ("refund NOT manager", '(("refund") NOT "manager")', "(('refund') & !('manager'))"),
-        ("refund -manager", '(("refund") NOT "manager")', "(('refund') & !('manager'))"),
-        ("(refund OR 退款) -manager", '((("refund" OR "退款")) NOT "manager")', None),
-        ("refund NEAR/1 cancel", 'NEAR("refund" "cancel", 1)', None),
+    [  # `~` stands for STEM: a bare word is its stem term, a phrase each word and its stem term
+        ("Refund", '"~refund"', "('~refund')"),
+        ("refund cancel", '("~refund" AND "~cancel")', "(('~refund') & ('~cancel'))"),
+        (
+            '"cancel my account"',
+            '"cancel ~cancel my ~my account ~account"',
+            "('cancel' <-> '~cancel' <-> 'my' <-> '~my' <-> 'account' <-> '~account')",
+        ),
+        ("refund* OR credit", '("refund" * OR "~credit")', "(('refund':*) | ('~credit'))"),
+        ("refund NOT manager", '(("~refund") NOT "~manag")', "(('~refund') & !('~manag'))"),
+        ("refund -manager", '(("~refund") NOT "~manag")', "(('~refund') & !('~manag'))"),
+        ("(refund OR 退款) -manager", '((("~refund" OR "退款")) NOT "~manag")', None),
+        ("refund NEAR/1 cancel", 'NEAR("~refund" "~cancel", 3)', None),  # 1 word between: 3 terms
+        ("退款 NEAR/1 取消", 'NEAR("退款" "取消", 1)', None),  # Chinese: characters
         ("了", '"了" *', "('了':*)"),
     ],
 )
 def test_queries_compile_for_both_databases(query: str, fts5: str, tsquery: str | None) -> None:
     parsed = parse(query)
-    assert to_fts5(parsed) == fts5
+    assert to_fts5(parsed).replace(STEM, "~") == fts5
     if tsquery is not None:
-        assert to_tsquery(parsed) == tsquery
+        assert to_tsquery(parsed).replace(STEM, "~") == tsquery
 
 
 def test_near_becomes_every_distance_either_way_in_postgresql() -> None:
-    compiled = to_tsquery(parse("refund NEAR/1 cancel"))
+    compiled = to_tsquery(parse("退款 NEAR/1 取消"))
     assert compiled == (
-        "(('refund') <1> ('cancel') | ('refund') <2> ('cancel') | "
-        "('cancel') <1> ('refund') | ('cancel') <2> ('refund'))"
+        "(('退款') <1> ('取消') | ('退款') <2> ('取消') | ('取消') <1> ('退款') | ('取消') <2> ('退款'))"
     )
-    assert to_tsquery(parse("refund NEAR cancel")).count("<") == 22  # default 10: 0..10 words between
+    assert to_tsquery(parse("退款 NEAR 取消")).count("<") == 22  # default 10: 0..10 characters between
+    assert to_tsquery(parse("refund NEAR cancel")).count("<") == 44  # 0..21 terms: 10 words of two
 
 
 @pytest.mark.parametrize(
