@@ -23,9 +23,11 @@ from scoring.scorecard import SentimentLabel
 from scoring.sentiment import SentimentSummary
 from services.access import Principal
 from services.calibration_sessions import blind_refusal
+from services.calibration_sessions import repository as sessions_repository
 from services.redaction import redact_detail
 from store.metadata import CallSource, Channel, Direction, Language
 from store.tables import Call, CallStatus, SampleSelection
+from store.tokens import Role
 
 
 class CallNotVisible(LookupError):
@@ -164,14 +166,29 @@ def visible_call(services: Services, who: Principal, call_id: str) -> Call:
     return call
 
 
+def call_with_results(services: Services, who: Principal, call_id: str) -> Call:
+    """The call, if `who` may also see its machine and human results (not while they score it blind
+    in a calibration session): what the detail, the review and the history show."""
+    call = visible_call(services, who, call_id)
+    if refusal := blind_refusal(services, who.role, who.holder, call.id):
+        raise CallHidden(refusal)
+    return call
+
+
+def hidden_calls(services: Services, who: Principal) -> frozenset[str]:
+    """The calls a listing leaves out for `who`: those an inspector scores blind in an open
+    calibration session until they submit (queue, call list and search would show their results)."""
+    if who.role != Role.INSPECTOR:
+        return frozenset()
+    return sessions_repository(services).blind_calls(who.holder)
+
+
 def open_call(
     services: Services, who: Principal, call_id: str, redacted: bool = False
 ) -> tuple[Call, StoredAnalysis | None, CallDetail]:
     """A call with its results as `who` may read them (masked when asked for, or always for the
     roles that read masked text); the stored analysis comes back masked alike."""
-    call = visible_call(services, who, call_id)
-    if refusal := blind_refusal(services, who.role, who.holder, call.id):
-        raise CallHidden(refusal)
+    call = call_with_results(services, who, call_id)
     stored = services.results.analysis(call.id)
     return call, stored, detail_of(services, call, stored, redacted or who.redacted)
 

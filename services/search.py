@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
@@ -27,6 +27,7 @@ from runtime.settings import Settings
 from scoring.results import Verdict
 from scoring.scorecard import SentimentLabel
 from services.access import Principal
+from services.call_views import hidden_calls
 from services.days import day_start
 from store.metadata import Language
 from store.search import FoundTurn, SearchFilter
@@ -157,14 +158,20 @@ def search_for(
 ) -> SearchResults:
     """The search as `reader` may run it, so that no query can find, or rank by, a value they are
     not shown: an agent searches only their own calls, and the roles that may not see personal
-    data search the masked text. `reader` None is the operator at the terminal, who reads the
-    whole database (as `callqa show` does); `redacted` asks for the masked text whoever reads.
+    data search the masked text, and an inspector finds no call they score blind in a calibration
+    session. `reader` None is the operator at the terminal, who reads the whole database (as
+    `callqa show` does); `redacted` asks for the masked text whoever reads.
     Raises `QuerySyntaxError` for a query that cannot be read (words search only)."""
+    filters = criteria.search_filter()
     if reader is not None:
-        criteria = criteria.model_copy(update={"agent_id": reader.agent_scope(criteria.agent_id)})
+        filters = replace(
+            filters,
+            agent_id=reader.agent_scope(criteria.agent_id),
+            hidden=hidden_calls(services, reader),
+        )
     request = SearchRequest(
         text=criteria.q,
-        filters=criteria.search_filter(),
+        filters=filters,
         semantic=criteria.semantic,
         redacted=redacted or (reader is not None and reader.redacted),
         limit=limit,

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.tables import (
@@ -100,17 +101,15 @@ class CalibrationSessionRepository:
         id), or None: until then the machine's result of that call is hidden from them."""
         with self.sessions() as session:
             return session.scalar(
-                select(CalibrationSession.id)
-                .join(CalibrationSessionCall, CalibrationSessionCall.session_id == CalibrationSession.id)
-                .join(CalibrationParticipant, CalibrationParticipant.session_id == CalibrationSession.id)
-                .where(
-                    CalibrationSession.closed_at.is_(None),
-                    CalibrationSessionCall.call_id == call_id,
-                    CalibrationParticipant.inspector == inspector,
-                    CalibrationParticipant.submitted_at.is_(None),
-                )
+                _blind(select(CalibrationSession.id), inspector)
+                .where(CalibrationSessionCall.call_id == call_id)
                 .limit(1)
             )
+
+    def blind_calls(self, inspector: str) -> frozenset[str]:
+        """Every call `inspector` still has to submit answers on in an open session."""
+        with self.sessions() as session:
+            return frozenset(session.scalars(_blind(select(CalibrationSessionCall.call_id), inspector)).all())
 
     def get(self, session_id: int) -> SessionRecord | None:
         with self.sessions() as session:
@@ -253,4 +252,21 @@ def _events(
 ) -> None:
     session.add_all(
         CallEvent(call_id=call_id, actor=actor, action=action, before={}, after=after) for call_id in call_ids
+    )
+
+
+_Blind = TypeVar("_Blind", bound=Select[Any])
+
+
+def _blind(query: _Blind, inspector: str) -> _Blind:
+    """`query` over the calls of the open sessions where `inspector` has not submitted yet."""
+    return (
+        query.select_from(CalibrationSession)
+        .join(CalibrationSessionCall, CalibrationSessionCall.session_id == CalibrationSession.id)
+        .join(CalibrationParticipant, CalibrationParticipant.session_id == CalibrationSession.id)
+        .where(
+            CalibrationSession.closed_at.is_(None),
+            CalibrationParticipant.inspector == inspector,
+            CalibrationParticipant.submitted_at.is_(None),
+        )
     )

@@ -83,6 +83,9 @@ class CallFilter:
     started_to: datetime | None = None
     limit: int = 100
     offset: int = 0
+    hidden: frozenset[str] = frozenset()
+    """Calls left out: those the reader scores blind in a calibration session (their results
+    are not theirs to see until they submit)."""
 
 
 def review_queue_query() -> Select[Call]:
@@ -218,15 +221,18 @@ class CallRepository:
             query = query.where(Call.started_at >= filters.started_from)
         if filters.started_to is not None:
             query = query.where(Call.started_at < filters.started_to)
+        if filters.hidden:
+            query = query.where(Call.id.not_in(filters.hidden))
         query = query.order_by(Call.created_at.desc(), Call.id).limit(filters.limit).offset(filters.offset)
         with self.sessions() as session:
             return list(session.scalars(query).all())
 
-    def recovery_queue(self, limit: int = 100) -> list[Call]:
-        """Customers to call back, newest first: the sooner after the call, the better the save rate."""
+    def recovery_queue(self, limit: int = 100, hidden: frozenset[str] = frozenset()) -> list[Call]:
+        """Customers to call back, newest first: the sooner after the call, the better the save rate
+        (`hidden`: calls the reader scores blind in a calibration session, left out)."""
         query = (
             select(Call)
-            .where(Call.recovery.is_(True), Call.status == CallStatus.SCORED)
+            .where(Call.recovery.is_(True), Call.status == CallStatus.SCORED, Call.id.not_in(hidden))
             .order_by(Call.started_at.desc().nulls_last(), Call.created_at.desc())
             .limit(limit)
         )

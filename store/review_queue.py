@@ -34,6 +34,9 @@ class QueueFilter:
     unclaimed: bool = False
     limit: int = 25
     offset: int = 0
+    hidden: frozenset[str] = frozenset()
+    """Calls left out: those the reader scores blind in a calibration session (their results
+    are not theirs to see until they submit)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class ReviewQueue:
             query = query.where(Call.started_at < filters.started_to)
         if filters.unclaimed:
             query = query.where(ReviewClaim.call_id.is_(None))
+        if filters.hidden:
+            query = query.where(Call.id.not_in(filters.hidden))
         with self.sessions() as session:
             total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
             rows = session.execute(

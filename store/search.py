@@ -119,6 +119,9 @@ class SearchFilter:
     overtalk_min_s: float | None = None
     status: str | None = None
     speaker: str | None = None
+    hidden: frozenset[str] = frozenset()
+    """Calls left out: those the reader scores blind in a calibration session (their results
+    are not theirs to see until they submit)."""
 
 
 @dataclass(frozen=True)
@@ -491,4 +494,6 @@ def _filtered(statement: _S, f: SearchFilter, matches: FromClause | None = None)
                 SearchFailedItem.call_id == SearchTurn.call_id, SearchFailedItem.item_id == f.failed_item
             )
         )
+    if f.hidden:
+        statement = statement.where(SearchTurn.call_id.not_in(f.hidden))
     return statement

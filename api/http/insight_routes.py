@@ -20,6 +20,7 @@ from api.http.routes import MAX_OFFSET, known_query_only, visible_call
 from insights.alerts import AlertKind
 from insights.report import Report
 from insights.report_csv import report_csv
+from runtime.services import Services
 from services.access import MANAGERS, REPORT_READERS, Principal
 from services.insights import MAX_REPORT_DAYS, alerts, period_report, remake_report, reports, stored_report
 from store.tables import AlertRow, StoredReport
@@ -130,10 +131,7 @@ def daily_report(
     _: Principal = Depends(require(*REPORT_READERS)),
 ) -> Report:
     """A stored daily report, as it was generated."""
-    row = reports(services_of(request)).get(day, day)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no daily report for {day} was generated")
-    return stored_report(row)
+    return stored_report(_stored_day(services_of(request), day))
 
 
 @router.post("/reports/daily/{day}/remake", response_model=Report, responses=error_responses(404))
@@ -146,9 +144,15 @@ def remake_daily_report(
     re-scored or reviewed since it was made); the scheduler does this by itself for the last 7
     days within 5 minutes."""
     services = services_of(request)
-    if reports(services).get(day, day) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no daily report for {day} was generated")
+    _stored_day(services, day)
     return remake_report(services, day)
+
+
+def _stored_day(services: Services, day: date) -> StoredReport:
+    row = reports(services).get(day, day)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no daily report for {day} was generated")
+    return row
 
 
 @router.get("/alerts", response_model=list[AlertView])

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.common.auth import require, services_of
 from api.common.errors import error_responses
-from api.http.routes import known_query_only, visible_call
+from api.http.routes import call_with_results, known_query_only
 from scoring.results import ItemStatus, Score
 from services.access import REVIEWERS, Principal
 from services.reviewing import NothingToReview, ReviewState, decide, review_state
@@ -66,7 +66,7 @@ class ItemDecisionInput(BaseModel):
 def get_review(request: Request, call_id: str, who: Principal = Depends(require(*REVIEWERS))) -> ReviewView:
     """The machine's score, the inspectors' decisions and the score after review."""
     services = services_of(request)
-    call = visible_call(services, who, call_id)
+    call = call_with_results(services, who, call_id)
     try:
         return ReviewView.of(call.id, review_state(services, call))
     except NothingToReview as error:
@@ -84,7 +84,7 @@ def review_item(
     """Confirm or override one item (pass / fail / na) with a comment; recorded in the call's
     history, and the call's final score follows."""
     services = services_of(request)
-    call = visible_call(services, who, call_id)
+    call = call_with_results(services, who, call_id)
     try:
         state = decide(services, call, item_id, decision.status, decision.comment, who.actor)
     except NothingToReview as error:

@@ -228,7 +228,7 @@ def correct_metadata(
 def call_history(request: Request, call_id: str, who: Principal = Depends(require(*READERS))) -> History:
     """Every human change to the call, oldest first: who, when, before, after, why."""
     services = services_of(request)
-    call = visible_call(services, who, call_id)
+    call = call_with_results(services, who, call_id)
     return History(
         call_id=call.id, events=[HistoryEvent.model_validate(e) for e in services.calls.events(call.id)]
     )
@@ -263,6 +263,7 @@ def list_calls(
         started_to=day_start(date_to, next_day=True),
         limit=limit,
         offset=offset,
+        hidden=call_views.hidden_calls(services_of(request), who),
     )
     calls = services_of(request).calls.search(filters)
     return CallList(calls=[CallSummary.of(c) for c in calls], limit=limit, offset=offset)
@@ -277,7 +278,7 @@ def review_queue(
         QueueReason | None,
         Query(description="calls routed, or selected by the sampling rules, for this reason"),
     ] = None,
-    _: Principal = Depends(require(*REVIEWERS)),
+    who: Principal = Depends(require(*REVIEWERS)),
 ) -> list[QueueEntry]:
     """Calls routed to human review or selected by the sampling rules, riskiest first (failed,
     then near-fail and undecidable, then audit and sampled), each with why it is there."""
@@ -287,6 +288,7 @@ def review_queue(
         reason_prefix=match.routing_prefix if match else None,
         sampling_rule=match.rule if match else None,
         limit=limit,
+        hidden=call_views.hidden_calls(services_of(request), who),
     )
     rows = services_of(request).review_queue.page(filters).rows
     return [QueueEntry.of_row(row.call, row.selection) for row in rows]
@@ -296,10 +298,12 @@ def review_queue(
 def recovery_queue(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    _: Principal = Depends(require(*REVIEWERS)),
+    who: Principal = Depends(require(*REVIEWERS)),
 ) -> list[CallSummary]:
     """Customers to call back (an unresolved threat, or ending the call upset), newest call first."""
-    return [CallSummary.of(c) for c in services_of(request).calls.recovery_queue(limit)]
+    services = services_of(request)
+    hidden = call_views.hidden_calls(services, who)
+    return [CallSummary.of(c) for c in services.calls.recovery_queue(limit, hidden)]
 
 
 @router.post(
@@ -368,3 +372,12 @@ def visible_call(services: Services, who: Principal, call_id: str) -> Call:
         return call_views.visible_call(services, who, call_id)
     except CallNotVisible as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call") from error
+
+
+def call_with_results(services: Services, who: Principal, call_id: str) -> Call:
+    """As `visible_call`, and the 403 of a call this inspector scores blind in a calibration session."""
+    call = visible_call(services, who, call_id)
+    try:
+        return call_views.call_with_results(services, who, call.id)
+    except CallHidden as error:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -23,6 +23,7 @@ from api.web.session import form_for, page_for, safe_next
 from review.queue_reasons import REASONS, QueueReason
 from scoring.results import Verdict
 from services.access import MANAGERS, REVIEWERS
+from services.call_views import hidden_calls
 from services.days import day_start
 from services.sampling import sampled_reasons
 from store.review_queue import ClaimError, QueueFilter
@@ -97,8 +98,9 @@ def queue_page(
     browser: BrowserSession = Depends(page_for(*REVIEWERS)),
 ) -> Response:
     query = QueueQuery(agent, team, queue, reason, verdict, date_from, date_to, claimed)
-    filters, problems = query.as_filter(browser.principal.holder, page)
     services = services_of(request)
+    filters, problems = query.as_filter(browser.principal.holder, page)
+    filters = replace(filters, hidden=hidden_calls(services, browser.principal))
     found = services.review_queue.page(filters)
     manager = browser.principal.role in MANAGERS
     reviewers = [user.name for user in services.users.active(REVIEWERS)] if manager else []

@@ -159,7 +159,9 @@ def test_inspectors_answer_blind_and_the_report_compares_them_with_the_machine(
         review["decisions"] == []
         and client.get(f"/calls/{first}", headers=supervisor).json()["final_score"] is None
     )
-    events = client.get(f"/calls/{first}/history", headers=cyd_h).json()["events"]
+    # cyd, still scoring blind, may not read it (its human decisions would show); a supervisor may
+    assert client.get(f"/calls/{first}/history", headers=cyd_h).status_code == 403
+    events = client.get(f"/calls/{first}/history", headers=supervisor).json()["events"]
     assert [e["action"] for e in events] == [
         "calibration_session_opened",
         "calibration_answers_submitted",
