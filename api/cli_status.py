@@ -21,10 +21,10 @@ def status(
     json_out: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
 ) -> None:
     """Calls by status, queues, live workers, failures by kind, stage timings (the whole deployment)."""
-    settings = get_settings()
-    dispatcher = Dispatcher(settings)
+    services = Services(get_settings())
+    dispatcher = Dispatcher(services.settings)  # the broker of the deployment whose calls it counts
     try:
-        figures = operational_status(Services(settings), dispatcher)
+        figures = operational_status(services, dispatcher)
     finally:
         dispatcher.close()
     if json_out:

@@ -6,6 +6,7 @@ the person editing it can fix it in one pass; the service keeps running on the c
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Union
 
@@ -54,6 +55,16 @@ class Section(Strict):
     items: list[Item] = Field(min_length=1)
 
 
+class CommentsRequired(StrEnum):
+    """Which items an inspector must comment on to complete a review: every failed or overridden
+    one (the default: the agent reads why), only overridden ones (the machine's reason stands for
+    a confirmed fail), or none."""
+
+    FAILED_OR_OVERRIDDEN = "failed_or_overridden"
+    OVERRIDDEN = "overridden"
+    NONE = "none"
+
+
 class Scorecard(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     version: int = Field(ge=1)
@@ -62,6 +73,8 @@ class Scorecard(Strict):
     description: str = ""
     pass_mark: float = Field(default=80, ge=0, le=100)
     review_margin: float = Field(default=10, ge=0, le=100)
+    comments_required: CommentsRequired = CommentsRequired.FAILED_OR_OVERRIDDEN
+    """Which decided items a review must explain before it is completed (review/evaluation.py)."""
     sections: list[Section] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -7,9 +7,10 @@ store, each deciding for itself what the reader's role allowed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from review.evaluation import completion_problems
 from runtime.evidence import EvidenceMark
 from runtime.services import Services
 from services.access import (
@@ -17,18 +18,20 @@ from services.access import (
     DISPUTERS,
     EVIDENCE_REMOVERS,
     LIBRARY_READERS,
+    MANAGERS,
     REVIEWERS,
     Principal,
 )
 from services.call_views import CallDetail, open_call
 from services.disputes import CallDisputes, call_disputes
 from services.evidence import mark_kind_of, marks_of
-from services.reviewing import NothingToReview, ReviewState, review_state
+from services.reviewing import NothingToReview, ReviewState, as_decisions, review_state
 from services.sampling import sampled_reasons
 from store.evidence import EvidenceKind
 from store.metadata import CallSource
 from store.review_queue import QueueFilter
 from store.tables import CallEvent
+from store.tokens import Role
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ class Permissions:
     save: bool
     dispute: bool
     decide_disputes: bool
+    complete: bool = False
+    """A reviewer, on a scored call whose review is not completed."""
+    reopen: bool = False
+    """A supervisor or admin, on a completed review."""
+    acknowledge: bool = False
+    """The call's agent, on a completed evaluation not acknowledged yet."""
 
 
 class Axis(StrEnum):
@@ -93,6 +102,8 @@ class CallPageView:
     next_call: str | None
     """The next call in the review queue's order, for reviewers."""
     may: Permissions
+    incomplete: list[str] = field(default_factory=list)
+    """For a reviewer of a draft: what stops the review from being completed now."""
 
 
 def call_page_view(services: Services, who: Principal, call_id: str) -> CallPageView:
@@ -102,7 +113,9 @@ def call_page_view(services: Services, who: Principal, call_id: str) -> CallPage
         review: ReviewState | None = review_state(services, call, stored)
     except NothingToReview:
         review = None
-    reviewer = who.role in REVIEWERS and review is not None
+    completed = call.completed_at is not None
+    reviewer = who.role in REVIEWERS and review is not None and not completed
+    own_agent = who.role == Role.AGENT and who.agent_id is not None and who.agent_id == call.agent_id
     return CallPageView(
         detail=detail,
         timeline=timeline_of(detail),
@@ -121,8 +134,17 @@ def call_page_view(services: Services, who: Principal, call_id: str) -> CallPage
             save=who.role in LIBRARY_READERS,
             dispute=who.role in DISPUTERS,
             decide_disputes=who.role in DISPUTE_DECIDERS,
+            complete=reviewer,
+            reopen=completed and who.role in MANAGERS,
+            acknowledge=completed and own_agent and call.acknowledged_at is None,
         ),
+        incomplete=_incomplete(services, review) if reviewer and review is not None else [],
     )
+
+
+def _incomplete(services: Services, review: ReviewState) -> list[str]:
+    card = services.scorecards.get(review.scorecard_key)
+    return completion_problems(review.machine, as_decisions(review.decisions), card.comments_required)
 
 
 def _mark_items(services: Services, review: ReviewState) -> dict[EvidenceKind, list[tuple[str, str]]]:

@@ -64,6 +64,13 @@ class CallSummary(BaseModel):
     final_score: float | None = Field(description="the score after review (the inspector's decisions win)")
     final_verdict: Verdict | None = Field(description="the verdict after review; null until reviewed")
     reviewed_at: datetime | None
+    completed_at: datetime | None = Field(
+        default=None, description="when an inspector completed the review; null while a draft"
+    )
+    completed_by: str | None = Field(default=None, description="who completed the review")
+    acknowledged_at: datetime | None = Field(
+        default=None, description="when the call's agent acknowledged the completed evaluation"
+    )
     source: CallSource = Field(description="`audio`, or `text`: imported as a transcript or chat log")
     channel: Channel
     audio_deleted_at: datetime | None = Field(description="when the retention policy deleted the recording")
@@ -98,6 +105,9 @@ class CallSummary(BaseModel):
             final_score=call.final_score,
             final_verdict=call.final_verdict,
             reviewed_at=call.reviewed_at,
+            completed_at=call.completed_at,
+            completed_by=call.completed_by,
+            acknowledged_at=call.acknowledged_at,
             source=CallSource(call.source),
             channel=Channel(call.channel),
             audio_deleted_at=call.audio_deleted_at,

@@ -51,7 +51,7 @@ def call_disputes(services: Services, call: Call, review: ReviewState | None) ->
     if review is None:
         return CallDisputes()
     rows = repository(services).for_analysis(review.analysis_id)
-    closes_at = window(services).closes_at(review.scored_at, call.reviewed_at)
+    closes_at = window(services).closes_at(review.scored_at, _settled_at(call))
     disputable = frozenset(
         item.item_id
         for item in review.final.items
@@ -71,7 +71,7 @@ def open_dispute(
     status = next((item.status for item in review.final.items if item.item_id == item_id), None)
     disputes = repository(services)
     disputed = item_id in disputes.for_analysis(review.analysis_id)
-    closes_at = window(services).closes_at(review.scored_at, call.reviewed_at)
+    closes_at = window(services).closes_at(review.scored_at, _settled_at(call))
     refused = refusal(_request(call, agent_id, status, disputed, closes_at))
     if refused is not None:
         raise refused
@@ -131,3 +131,8 @@ def _request(
         closes_at=closes_at,
         now=datetime.now(UTC),
     )
+
+
+def _settled_at(call: Call) -> datetime | None:
+    """When the result the agent is shown last changed: a decision, or the review's completion."""
+    return max((at for at in (call.reviewed_at, call.completed_at) if at is not None), default=None)

@@ -23,6 +23,10 @@ class NothingToReview(LookupError):
     """The call has no analysis yet, or the item is not on its scorecard."""
 
 
+class ReviewCompleted(ValueError):
+    """The review is completed: its decisions are settled until a supervisor reopens it."""
+
+
 @dataclass(frozen=True)
 class ReviewState:
     analysis_id: int
@@ -40,14 +44,20 @@ def review_state(services: Services, call: Call, stored: StoredAnalysis | None =
         raise NothingToReview(f"call {call.id} has not been scored yet")
     machine = stored.analysis.score
     decisions = _repository(services).current(call.id, stored.id)
-    final = final_score(services.scorecards.get(stored.scorecard_key), machine, _as_decisions(decisions))
+    final = final_score(services.scorecards.get(stored.scorecard_key), machine, as_decisions(decisions))
     return ReviewState(stored.id, stored.created_at, stored.scorecard_key, machine, final, decisions)
 
 
 def decide(
     services: Services, call: Call, item_id: str, status: ItemStatus, comment: str | None, reviewer: str
 ) -> ReviewState:
-    """Record one decision (pass, fail or na) on an item; returns the state after it."""
+    """Record one decision (pass, fail or na) on an item; returns the state after it. A completed
+    review is not changed item by item: a supervisor reopens it first (an accepted dispute is the
+    other way, services/disputes.py)."""
+    if call.completed_at is not None:
+        raise ReviewCompleted(
+            f"the review was completed by {call.completed_by}: a supervisor reopens it to change it"
+        )
     decision, final = planned_decision(services, call, item_id, status, comment, reviewer)
     _repository(services).record(decision, final.total, final.verdict)
     return review_state(services, call)
@@ -75,11 +85,11 @@ def planned_decision(
         comment=comment,
         reviewer=reviewer,
     )
-    decisions = {**_as_decisions(state.decisions), item_id: ItemDecision(status, reviewer, comment)}
+    decisions = {**as_decisions(state.decisions), item_id: ItemDecision(status, reviewer, comment)}
     return decision, final_score(services.scorecards.get(state.scorecard_key), state.machine, decisions)
 
 
-def _as_decisions(rows: dict[str, ItemReview]) -> dict[str, ItemDecision]:
+def as_decisions(rows: dict[str, ItemReview]) -> dict[str, ItemDecision]:
     return {
         item_id: ItemDecision(status=ItemStatus(row.status), reviewer=row.reviewer, comment=row.comment)
         for item_id, row in rows.items()

@@ -58,7 +58,7 @@ class OperationalStatus(BaseModel):
     calls_by_status: dict[CallStatus, int]
     failures_by_kind: dict[FailureKind, int]
     broker_queues: dict[str, int] | None = Field(description="messages waiting per queue; null: broker down")
-    review_queue: int = Field(description="calls waiting for an inspector (not yet reviewed)")
+    review_queue: int = Field(description="calls waiting for an inspector (review not completed)")
     recovery_queue: int = Field(description="unhappy customers routed to a call-back")
     live_workers: int
     histograms: list[HistogramView]
@@ -74,7 +74,7 @@ def operational_status(services: Services, dispatch: Dispatch) -> OperationalSta
             .where(Call.status == CallStatus.FAILED)
             .group_by(Call.failure_reason)
         ).all()
-        unreviewed = review_queue_query().where(Call.final_verdict.is_(None)).order_by(None).subquery()
+        unreviewed = review_queue_query().where(Call.completed_at.is_(None)).order_by(None).subquery()
         review = session.scalar(select(func.count()).select_from(unreviewed)) or 0
         recovery = (
             session.scalar(

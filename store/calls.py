@@ -355,7 +355,17 @@ class CallRepository:
         Review decisions belong to the analysis they were made on, so a new analysis (a re-score)
         starts unreviewed: the call's final score is cleared until an inspector decides again.
         """
-        unreviewed = {"failure_reason": None, "final_score": None, "final_verdict": None, "reviewed_at": None}
+        unreviewed = dict.fromkeys(
+            (
+                "failure_reason",
+                "final_score",
+                "final_verdict",
+                "reviewed_at",
+                "completed_at",
+                "completed_by",
+                "acknowledged_at",
+            )
+        )
         with self.sessions.begin() as session:
             session.execute(update(AnalysisRow).where(AnalysisRow.call_id == call_id).values(current=False))
             session.add(AnalysisRow(call_id=call_id, scorecard_key=scorecard_key, data=data, routing=routing))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.calls import review_queue_query
 from store.tables import Call, CallEvent, ReviewClaim, SampleSelection
+
+
+class QueueView(StrEnum):
+    """Which reviews a queue page lists: every one not completed (the work left), those begun and
+    not completed, or the completed ones (done; they have left the work queue)."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class QueueFilter:
     started_to: datetime | None = None
     holder: str | None = None
     unclaimed: bool = False
+    view: QueueView = QueueView.OPEN
     limit: int = 25
     offset: int = 0
     hidden: frozenset[str] = frozenset()
@@ -96,6 +107,12 @@ class ReviewQueue:
             query = query.where(Call.started_at < filters.started_to)
         if filters.unclaimed:
             query = query.where(ReviewClaim.call_id.is_(None))
+        if filters.view == QueueView.COMPLETED:
+            query = query.where(Call.completed_at.is_not(None))
+        else:
+            query = query.where(Call.completed_at.is_(None))
+        if filters.view == QueueView.IN_PROGRESS:
+            query = query.where(Call.final_verdict.is_not(None))
         if filters.hidden:
             query = query.where(Call.id.not_in(filters.hidden))
         with self.sessions() as session:
@@ -146,8 +163,9 @@ class ReviewQueue:
 
     @staticmethod
     def _in_queue(session: Session, call_id: str) -> None:
-        if session.scalar(review_queue_query().where(Call.id == call_id).with_only_columns(Call.id)) is None:
-            raise ClaimError(f"call {call_id} is not in the review queue")
+        waiting = review_queue_query().where(Call.id == call_id, Call.completed_at.is_(None))
+        if session.scalar(waiting.with_only_columns(Call.id)) is None:
+            raise ClaimError(f"call {call_id} is not in the review queue (or its review is completed)")
 
 
 def _event(

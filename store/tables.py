@@ -111,6 +111,12 @@ class Call(Base):
     """The score after review (the inspector's decisions win); None until an item is reviewed."""
     final_verdict: Mapped[str | None] = mapped_column(String(10), index=True)
     reviewed_at: Mapped[datetime | None] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When an inspector completed the review of the current analysis: it leaves the queue, and
+    the agent's dispute window starts. None while a draft (or reopened)."""
+    completed_by: Mapped[str | None] = mapped_column(String(300))
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    """When the call's agent acknowledged the completed evaluation."""
 
     source: Mapped[str] = mapped_column(String(10), default="audio", server_default="audio")
     """store.metadata.CallSource: `text` for a conversation imported as text (its JSON stored)."""

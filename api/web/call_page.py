@@ -26,9 +26,10 @@ from api.web.session import form_for, page_for
 from api.web.transcript_lines import transcript_html
 from runtime.evidence import MARK_REQUEST, EvidenceMark
 from scoring.results import FindingKind, ItemStatus
-from services.access import READERS, REVIEWERS
+from services.access import DISPUTERS, MANAGERS, READERS, REVIEWERS
 from services.call_page import Axis, call_page_view
-from services.call_views import CallDetail, CallHidden, CallNotVisible
+from services.call_views import CallDetail, CallHidden, CallNotVisible, call_with_results
+from services.evaluations import EvaluationRefused, acknowledge, complete_review, reopen_review
 from services.evidence import (
     MarkRefused,
     MayNotRemove,
@@ -37,7 +38,7 @@ from services.evidence import (
     mark,
     remove,
 )
-from services.reviewing import NothingToReview, decide, review_state
+from services.reviewing import NothingToReview, ReviewCompleted, decide, review_state
 from store.evidence import EvidenceKind
 from store.metadata import CallSource, Clean
 
@@ -180,6 +181,8 @@ def call_page(
             "disputes": view.disputes,
             "may_dispute": view.may.dispute,
             "may_decide_disputes": view.may.decide_disputes,
+            "may": view.may,
+            "incomplete": view.incomplete,
         },
     )
 
@@ -207,7 +210,60 @@ def decide_item(
         decide(services, call, item_id, status, comment.strip() or None, browser.principal.actor)
     except NothingToReview as error:
         raise PageRefused(404, str(error)) from error
+    except ReviewCompleted as error:
+        raise PageRefused(409, f"Not decided: {error}.") from error
     return RedirectResponse(f"/ui/calls/{call_id}#item-{item_id}", status_code=303)
+
+
+@router.post("/ui/calls/{call_id}/review/complete")
+def complete_review_form(
+    request: Request, call_id: str, browser: BrowserSession = Depends(form_for(*REVIEWERS))
+) -> Response:
+    """Complete the review; back to the call page, which then says who reviewed it and when."""
+    services = services_of(request)
+    try:
+        call = call_with_results(services, browser.principal, call_id)
+        complete_review(services, call, browser.principal.actor)
+    except (CallNotVisible, NothingToReview) as error:
+        raise PageRefused(404, "No such call, or not one you may open.") from error
+    except CallHidden as error:
+        raise PageRefused(403, str(error)) from error
+    except EvaluationRefused as error:
+        raise PageRefused(409, f"Not completed: {error}.") from error
+    return RedirectResponse(f"/ui/calls/{call_id}#sheet", status_code=303)
+
+
+@router.post("/ui/calls/{call_id}/review/reopen")
+def reopen_review_form(
+    request: Request,
+    call_id: str,
+    reason: Annotated[str, Form(max_length=2000), Clean] = "",
+    browser: BrowserSession = Depends(form_for(*MANAGERS)),
+) -> Response:
+    """Reopen a completed review, saying why (in the call's history)."""
+    services = services_of(request)
+    call = call_for(services, browser, call_id)
+    if not reason.strip():
+        raise PageRefused(422, "Not reopened: say why the review is reopened.")
+    try:
+        reopen_review(services, call, browser.principal.actor, reason.strip())
+    except EvaluationRefused as error:
+        raise PageRefused(409, f"Not reopened: {error}.") from error
+    return RedirectResponse(f"/ui/calls/{call_id}#sheet", status_code=303)
+
+
+@router.post("/ui/calls/{call_id}/acknowledge")
+def acknowledge_form(
+    request: Request, call_id: str, browser: BrowserSession = Depends(form_for(*DISPUTERS))
+) -> Response:
+    """The agent has read the completed evaluation."""
+    services = services_of(request)
+    call = call_for(services, browser, call_id)
+    try:
+        acknowledge(services, call, browser.principal)
+    except EvaluationRefused as error:
+        raise PageRefused(409, f"Not acknowledged: {error}.") from error
+    return RedirectResponse(f"/ui/calls/{call_id}#sheet", status_code=303)
 
 
 @router.post("/ui/calls/{call_id}/evidence")

@@ -26,13 +26,20 @@ from services.access import MANAGERS, REVIEWERS
 from services.call_views import hidden_calls
 from services.days import day_start
 from services.sampling import sampled_reasons
-from store.review_queue import ClaimError, QueueFilter
+from store.review_queue import ClaimError, QueueFilter, QueueView
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 
 CLAIMED = {"": "anyone's or no one's", "mine": "claimed by me", "unclaimed": "not claimed"}
+
+VIEWS = {
+    QueueView.OPEN: "Open",
+    QueueView.IN_PROGRESS: "In progress",
+    QueueView.COMPLETED: "Completed",
+}
+"""The queue's tabs: the work left (open), reviews begun and not completed, completed reviews."""
 
 
 Text = Annotated[str, Query(max_length=100)]
@@ -48,6 +55,7 @@ class QueueQuery:
     date_from: str = ""
     date_to: str = ""
     claimed: str = ""
+    view: str = ""
 
     def as_filter(self, holder: str, page: int) -> tuple[QueueFilter, list[str]]:
         """The store's filter, and the values that could not be read (left out)."""
@@ -58,6 +66,9 @@ class QueueQuery:
         verdict = self.verdict if self.verdict in set(Verdict) else None
         if self.verdict and verdict is None:
             problems.append(f"verdict: unknown value {self.verdict!r}")
+        view = QueueView(self.view) if self.view in set(QueueView) else QueueView.OPEN
+        if self.view and self.view not in set(QueueView):
+            problems.append(f"view: unknown value {self.view!r}")
         first = form_day(self.date_from, "date from", problems)
         last = form_day(self.date_to, "date to", problems)
         return (
@@ -72,6 +83,7 @@ class QueueQuery:
                 started_to=day_start(last, next_day=True),
                 holder=holder if self.claimed == "mine" else None,
                 unclaimed=self.claimed == "unclaimed",
+                view=view,
                 limit=PAGE_SIZE,
                 offset=(page - 1) * PAGE_SIZE,
             ),
@@ -94,10 +106,11 @@ def queue_page(
     date_from: Text = "",
     date_to: Text = "",
     claimed: Text = "",
+    view: Text = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     browser: BrowserSession = Depends(page_for(*REVIEWERS)),
 ) -> Response:
-    query = QueueQuery(agent, team, queue, reason, verdict, date_from, date_to, claimed)
+    query = QueueQuery(agent, team, queue, reason, verdict, date_from, date_to, claimed, view)
     services = services_of(request)
     filters, problems = query.as_filter(browser.principal.holder, page)
     filters = replace(filters, hidden=hidden_calls(services, browser.principal))
@@ -119,6 +132,9 @@ def queue_page(
         "reasons": {value.value: match.label for value, match in REASONS.items()},
         "verdicts": [v.value for v in Verdict],
         "claimed_options": CLAIMED,
+        "views": {value.value: label for value, label in VIEWS.items()},
+        "view": filters.view.value,
+        "view_links": {value.value: replace(query, view=value.value).link(1) for value in VIEWS},
         "manager": manager,
         "reviewers": reviewers,
         "back": request.url.query,
