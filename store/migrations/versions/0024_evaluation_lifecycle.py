@@ -20,16 +20,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("calls") as batch_op:
-        batch_op.add_column(sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("completed_by", sa.String(length=300), nullable=True))
-        batch_op.add_column(sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_calls_completed_at", ["completed_at"])
+    op.add_column("calls", sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("calls", sa.Column("completed_by", sa.String(length=300), nullable=True))
+    op.add_column("calls", sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_calls_completed_at", "calls", ["completed_at"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("calls") as batch_op:
-        batch_op.drop_index("ix_calls_completed_at")
-        batch_op.drop_column("acknowledged_at")
-        batch_op.drop_column("completed_by")
-        batch_op.drop_column("completed_at")
+    # ALTER TABLE ... DROP COLUMN on both databases (SQLite has it since 3.35): no copy of the
+    # calls table, which other tables reference and a batch rebuild would have to drop.
+    op.drop_index("ix_calls_completed_at", table_name="calls")
+    op.drop_column("calls", "acknowledged_at")
+    op.drop_column("calls", "completed_by")
+    op.drop_column("calls", "completed_at")
