@@ -18,6 +18,7 @@ from api.common.auth import require, services_of
 from api.common.errors import error_responses
 from api.common.params import SAID
 from api.http.routes import call_with_results, known_query_only, visible_call
+from runtime.services import Services
 from scoring.results import ItemStatus, Score
 from services.access import DISPUTERS, MANAGERS, REVIEWERS, Principal
 from services.evaluations import EvaluationRefused, acknowledge, complete_review, reopen_review
@@ -126,8 +127,7 @@ def complete_call_review(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
     except EvaluationRefused as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    done = call_with_results(services, who, call_id)
-    return ReviewView.of(done, review_state(services, done))
+    return _review_now(services, who, call_id)
 
 
 @router.post("/calls/{call_id}/review/reopen", response_model=ReviewView, responses=error_responses(409))
@@ -145,8 +145,7 @@ def reopen_call_review(
         reopen_review(services, call, who.actor, body.reason)
     except EvaluationRefused as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    reopened = call_with_results(services, who, call_id)
-    return ReviewView.of(reopened, review_state(services, reopened))
+    return _review_now(services, who, call_id)
 
 
 @router.post("/calls/{call_id}/acknowledge", response_model=Acknowledged, responses=error_responses(409))
@@ -162,3 +161,9 @@ def acknowledge_evaluation(
     except EvaluationRefused as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     return Acknowledged(call_id=call.id, acknowledged_at=at)
+
+
+def _review_now(services: Services, who: Principal, call_id: str) -> ReviewView:
+    """The review as it is after a change to the whole evaluation (the call row changed too)."""
+    call = call_with_results(services, who, call_id)
+    return ReviewView.of(call, review_state(services, call))
