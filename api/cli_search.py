@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from api.common.days import option_day
+from api.common.days import parse_day
 from api.http.search_routes import results_csv
 from api.render import message, safe, terminal_json
 from runtime.services import Services
@@ -32,6 +32,15 @@ from store.tables import CallStatus
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
+
+
+def option_day(text: str) -> date:
+    """A command's day option (typer's `parser=`): `parse_day`, its message as typer's usage error
+    ("Invalid value for '--from': not a day ..."), not wrapped as a validation error."""
+    try:
+        return parse_day(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
 
 
 class QueryFirst(TyperGroup):

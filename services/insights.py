@@ -152,12 +152,29 @@ def stale_calls(services: Services, row: StoredReport) -> int:
     return reports(services).changed_since(since, until, row.generated_at)
 
 
-def remake_report(services: Services, day: date, now: datetime | None = None) -> Report:
-    """The day's report made again from the calls as they are now, replacing the stored one."""
+class NoDailyReport(LookupError):
+    """No daily report of that day was generated."""
+
+
+def daily_report(services: Services, day: date) -> StoredReport:
+    """The stored daily report of `day`, as it was generated."""
+    row = reports(services).get(day, day)
+    if row is None:
+        raise NoDailyReport(f"no daily report for {day} was generated")
+    return row
+
+
+def remake_report(services: Services, day: date) -> StoredReport:
+    """A stored daily report made again from the calls as they are now (`NoDailyReport` if the
+    day has none: only reports that were sent are remade)."""
+    daily_report(services, day)
+    return _remake(services, day, None)
+
+
+def _remake(services: Services, day: date, now: datetime | None) -> StoredReport:
     report = period_report(services, day, day, now)
-    save_report(services, report)
     log.info("daily report remade", day=str(day), calls=report.overall.calls_scored)
-    return report
+    return save_report(services, report)
 
 
 def remake_stale_reports(services: Services, now: datetime) -> list[Report]:
@@ -167,7 +184,7 @@ def remake_stale_reports(services: Services, now: datetime) -> list[Report]:
     remade = []
     for row in reports(services).daily(limit=REMADE_DAYS):
         if (today - row.date_from).days <= REMADE_DAYS and stale_calls(services, row):
-            remade.append(remake_report(services, row.date_from, now))
+            remade.append(stored_report(_remake(services, row.date_from, now)))
     return remade
 
 

@@ -12,7 +12,6 @@ import re
 from datetime import date
 from typing import Annotated
 
-import typer
 from pydantic import BeforeValidator
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -26,15 +25,6 @@ def parse_day(text: str) -> date:
         except ValueError:
             pass
     raise ValueError(f"not a day (YYYY-MM-DD): {text!r}")
-
-
-def option_day(text: str) -> date:
-    """A command's day option (typer's `parser=`): `parse_day`, its message as typer's usage error
-    ("Invalid value for '--from': not a day ..."), not wrapped as a validation error."""
-    try:
-        return parse_day(text)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from error
 
 
 def _iso_day_only(value: object) -> object:

@@ -20,9 +20,17 @@ from api.http.routes import MAX_OFFSET, known_query_only, visible_call
 from insights.alerts import AlertKind
 from insights.report import Report
 from insights.report_csv import report_csv
-from runtime.services import Services
+from services import insights
 from services.access import MANAGERS, REPORT_READERS, Principal
-from services.insights import MAX_REPORT_DAYS, alerts, period_report, remake_report, reports, stored_report
+from services.insights import (
+    MAX_REPORT_DAYS,
+    NoDailyReport,
+    alerts,
+    period_report,
+    remake_report,
+    reports,
+    stored_report,
+)
 from store.tables import AlertRow, StoredReport
 
 router = APIRouter(responses=error_responses(400, 401, 403, 422), dependencies=[Depends(known_query_only)])
@@ -131,7 +139,10 @@ def daily_report(
     _: Principal = Depends(require(*REPORT_READERS)),
 ) -> Report:
     """A stored daily report, as it was generated."""
-    return stored_report(_stored_day(services_of(request), day))
+    try:
+        return stored_report(insights.daily_report(services_of(request), day))
+    except NoDailyReport as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
 
 
 @router.post("/reports/daily/{day}/remake", response_model=Report, responses=error_responses(404))
@@ -143,16 +154,10 @@ def remake_daily_report(
     """Make a stored daily report again from the calls as they are now (calls uploaded late,
     re-scored or reviewed since it was made); the scheduler does this by itself for the last 7
     days within 5 minutes."""
-    services = services_of(request)
-    _stored_day(services, day)
-    return remake_report(services, day)
-
-
-def _stored_day(services: Services, day: date) -> StoredReport:
-    row = reports(services).get(day, day)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no daily report for {day} was generated")
-    return row
+    try:
+        return stored_report(remake_report(services_of(request), day))
+    except NoDailyReport as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
 
 
 @router.get("/alerts", response_model=list[AlertView])

@@ -26,7 +26,9 @@ from runtime.services import Services
 from services.access import MANAGERS, REVIEWERS
 from services.insights import (
     MAX_REPORT_DAYS,
+    NoDailyReport,
     alerts,
+    daily_report,
     period_report,
     remake_report,
     reports,
@@ -121,9 +123,10 @@ def daily_report_page(
     request: Request, day: IsoDay, browser: BrowserSession = Depends(page_for(*REVIEWERS))
 ) -> Response:
     """A stored daily report, as it was generated."""
-    row = reports(services_of(request)).get(day, day)
-    if row is None:
-        raise PageRefused(404, f"No daily report for {day} was generated.")
+    try:
+        row = daily_report(services_of(request), day)
+    except NoDailyReport as error:
+        raise PageRefused(404, f"{str(error).capitalize()}.") from error
     return _show(request, browser, stored_report(row), row, [], 1)
 
 
@@ -132,11 +135,11 @@ def remake_daily_report(
     request: Request, day: IsoDay, browser: BrowserSession = Depends(form_for(*MANAGERS))
 ) -> Response:
     """Make the stored daily report again from the calls as they are now; back to it."""
-    services = services_of(request)
-    if reports(services).get(day, day) is None:
-        raise PageRefused(404, f"No daily report for {day} was generated.")
-    report = remake_report(services, day)
-    row = reports(services).get(day, day)
+    try:
+        row = remake_report(services_of(request), day)
+    except NoDailyReport as error:
+        raise PageRefused(404, f"{str(error).capitalize()}.") from error
+    report = stored_report(row)
     notice = f"Remade at {report.generated_at:%Y-%m-%d %H:%M} UTC from the calls as they are now."
     return _show(request, browser, report, row, [], 1, notice)
 
